@@ -1,0 +1,94 @@
+"""The `imbench` command line. It parses arguments and hands over to the composition root.
+
+Each sub-command is a function taking the parsed arguments and returning an exit code
+(`harness.exitcodes`). Errors from the `harness.errors` tree become their exit code and a
+one-line message on stderr; anything else is a harness error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from harness import exitcodes
+from harness.errors import ImbenchError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from harness.app import run_command
+
+    return run_command(args)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from harness.app import show_command
+
+    return show_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="imbench",
+        description="Measured POC load tests of IM and real-time video backends, mapped to cost.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a scenario and write results/<run-id>/")
+    run.add_argument("scenario", help="scenario file (TOML), e.g. workloads/scenarios/quickstart.toml")
+    run.add_argument("--results-dir", default="results", help="where run folders go (default: results)")
+    run.add_argument(
+        "--locust-web",
+        metavar="PORT",
+        type=int,
+        nargs="?",
+        const=8089,
+        default=None,
+        help="also serve Locust's web UI on 127.0.0.1:PORT (default 8089) from the first generator",
+    )
+    run.add_argument("--quiet", action="store_true", help="no live progress lines")
+    run.add_argument(
+        "--profile",
+        default=None,
+        help="usage profile (TOML) for the closing cost table (default: the shipped profile)",
+    )
+    run.add_argument("--no-cost", action="store_true", help="skip the closing cost table")
+    run.set_defaults(func=_cmd_run)
+
+    show = sub.add_parser("show", help="print a stored run's summary")
+    show.add_argument("run", help="run folder, or run id under --results-dir")
+    show.add_argument("--results-dir", default="results")
+    show.add_argument("--json", action="store_true", help="print summary.json as is")
+    show.set_defaults(func=_cmd_show)
+
+    _register_cost_commands(sub)
+    return parser
+
+
+def _register_cost_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `price` and `cost` from cost_mapping (its own module keeps its arguments)."""
+    try:
+        from cost_mapping.commands import register
+    except ImportError:
+        return
+    register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Command = args.func
+    try:
+        return func(args)
+    except ImbenchError as exc:
+        print(f"imbench: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("imbench: interrupted", file=sys.stderr)
+        return exitcodes.ABORTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
