@@ -1,0 +1,3 @@
+"""imbench: measured POC load, bandwidth and cost for IM and real-time video backends."""
+
+__version__ = "0.1.0"

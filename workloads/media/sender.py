@@ -32,7 +32,7 @@ class SendStream:
             elif stats.type == "remote-inbound-rtp":
                 lost = stats.packetsLost
                 jitter = jitter_ms(stats.jitter, self._clock_rate_hz)
-                rtt = 1000.0 * stats.roundTripTime
+                rtt = _ms(stats.roundTripTime)
         return StreamCounters(
             t_s=now_s,
             payload_bytes=sent_bytes,
@@ -49,6 +49,11 @@ async def peer_rtt_ms(pc: RTCPeerConnection) -> float | None:
     for sender in pc.getSenders():
         report = await sender.getStats()
         for stats in report.values():
-            if stats.type == "remote-inbound-rtp":
-                return 1000.0 * float(stats.roundTripTime)
+            if stats.type == "remote-inbound-rtp" and stats.roundTripTime is not None:
+                return _ms(stats.roundTripTime)
     return None
+
+
+def _ms(seconds: float | None) -> float | None:
+    """aiortc's roundTripTime is seconds, or None before a report with LSR/DLSR arrived."""
+    return None if seconds is None else 1000.0 * float(seconds)

@@ -1,0 +1,63 @@
+"""The embedded reference backend: harness.backends.embedded_server as its own process."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import websockets
+
+from harness import __version__
+from harness.backends import Endpoint
+from harness.backends.process import read_ready_line, spawn_server, stop_process
+from harness.network import TestNetwork
+
+READY_TIMEOUT_S = 20.0
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self) -> None:
+        self._proc: asyncio.subprocess.Process | None = None
+        self._data_dir: Path | None = None
+
+    def describe(self) -> dict[str, Any]:
+        from harness.backends import embedded_server
+
+        return {
+            "name": self.name,
+            "version": __version__,
+            "config": {
+                "protocol": "websocket+json",
+                "store": "sqlite-wal",
+                "flush_interval_s": embedded_server.FLUSH_INTERVAL_S,
+                "websockets": websockets.__version__,
+            },
+        }
+
+    async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint:
+        self._data_dir = data_dir
+        argv = [sys.executable, "-m", "harness.backends.embedded_server",
+                "--host", net.server_host, "--port", "0", "--data-dir", str(data_dir)]
+        self._proc = await spawn_server(net, argv, log_path)
+        bound = await read_ready_line(self._proc, "READY", READY_TIMEOUT_S, log_path)
+        host, _, port = bound.rpartition(":")
+        return Endpoint(host, int(port), "embedded-ws")
+
+    @property
+    def process(self) -> asyncio.subprocess.Process | None:
+        return self._proc
+
+    def data_paths(self) -> list[Path]:
+        return [self._data_dir] if self._data_dir else []
+
+    async def stop(self) -> None:
+        if self._proc is not None:
+            await stop_process(self._proc)
+
+
+def create() -> EmbeddedBackend:
+    return EmbeddedBackend()

@@ -1,0 +1,245 @@
+"""The embedded SFU: rooms over aiortc, forwarding encoded frames without re-encoding.
+
+Run as its own process so it is measured like any real server:
+
+    python -m harness.backends.embedded_sfu --host 127.0.0.1 --port 0 --ice-address 127.0.0.1
+
+When listening it prints one JSON line to stdout, `{"event": "listening", "host", "port", "pid"}`,
+and it runs until SIGTERM or SIGINT, closing every peer connection on the way out.
+
+Each participant publishes on one peer connection and subscribes to each other publisher on one
+more (no renegotiation, like Janus's one-handle-per-feed). 1:1 and group calls are participants
+that both publish and subscribe; a broadcast is one publisher and N subscribe-only viewers. Every
+received frame is reassembled once, wrapped once, and re-packetized per subscriber: no decoder
+and no encoder ever run (`workloads.media.forward`).
+
+HTTP API (JSON bodies; one request per connection):
+
+    POST /rooms/<room>/publish    {"peer", "sdp", "type": "offer", "codecs": {"video": "vp8"}}
+                                  → {"sdp", "type": "answer"}
+    POST /rooms/<room>/subscribe  {"peer", "publisher", "sdp", "type": "offer"} → answer
+                                  (404 until the publisher has published)
+    GET  /rooms/<room>            → {"publishers": [{"peer", "codecs": {kind: codec}}]}
+    POST /rooms/<room>/leave      {"peer"} → {}
+    GET  /stats                   → {"rooms", "publications", "subscriptions",
+                                     "ingress_payload_bytes", "egress_payload_bytes",
+                                     "egress_packets"}
+    GET  /health                  → {"ok": true}
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamTrack
+
+from workloads.media.encoded import mark_encoded
+from workloads.media.forward import FanOut, ForwardTrack
+from workloads.media.httpjson import JsonObject, serve_json
+from workloads.media.netaddr import restrict_host_addresses
+
+
+@dataclass
+class Publication:
+    peer: str
+    pc: RTCPeerConnection
+    codecs: dict[str, str]
+    fanouts: dict[str, FanOut] = field(default_factory=dict)
+
+
+@dataclass
+class Subscription:
+    peer: str
+    publisher: str
+    pc: RTCPeerConnection
+    tracks: list[tuple[FanOut, ForwardTrack]]
+
+
+@dataclass
+class Room:
+    publications: dict[str, Publication] = field(default_factory=dict)
+    subscriptions: list[Subscription] = field(default_factory=list)
+
+
+def _new_pc() -> RTCPeerConnection:
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
+def _offer(body: JsonObject) -> RTCSessionDescription:
+    if body.get("type") != "offer" or not isinstance(body.get("sdp"), str):
+        raise ValueError("expected {'type': 'offer', 'sdp': '...'}")
+    return RTCSessionDescription(sdp=body["sdp"], type="offer")
+
+
+def _answer(pc: RTCPeerConnection) -> JsonObject:
+    return {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type}
+
+
+class Sfu:
+    """All rooms of one SFU process; `handle` is the HTTP API."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, Room] = {}
+
+    async def handle(self, method: str, path: str, body: JsonObject) -> tuple[int, JsonObject]:
+        parts = [p for p in path.split("?")[0].split("/") if p]
+        if method == "GET" and parts == ["health"]:
+            return 200, {"ok": True}
+        if method == "GET" and parts == ["stats"]:
+            return 200, await self.stats()
+        if len(parts) >= 2 and parts[0] == "rooms":
+            return await self._room_request(method, parts[1], parts[2:], body)
+        return 404, {"error": f"no route {method} {path}"}
+
+    async def _room_request(
+        self, method: str, name: str, rest: list[str], body: JsonObject
+    ) -> tuple[int, JsonObject]:
+        room = self.rooms.setdefault(name, Room())
+        if method == "GET" and not rest:
+            listing = [{"peer": p.peer, "codecs": p.codecs} for p in room.publications.values()]
+            return 200, {"publishers": listing}
+        if method == "POST" and rest == ["publish"]:
+            return 200, await self.publish(room, str(body.get("peer")), body)
+        if method == "POST" and rest == ["subscribe"]:
+            publisher = room.publications.get(str(body.get("publisher")))
+            if publisher is None:
+                return 404, {"error": f"publisher {body.get('publisher')!r} not in room {name!r}"}
+            return 200, await self.subscribe(room, str(body.get("peer")), publisher, body)
+        if method == "POST" and rest == ["leave"]:
+            await self.leave(room, str(body.get("peer")))
+            return 200, {}
+        return 404, {"error": f"no route {method} /rooms/{name}/{'/'.join(rest)}"}
+
+    async def publish(self, room: Room, peer: str, body: JsonObject) -> JsonObject:
+        offer = _offer(body)
+        codecs = {str(k): str(v) for k, v in dict(body.get("codecs") or {}).items()}
+        publication = Publication(peer, _new_pc(), codecs)
+
+        @publication.pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            mark_encoded(track)
+            publication.fanouts[track.kind] = FanOut(track)
+
+        await publication.pc.setRemoteDescription(offer)
+        await publication.pc.setLocalDescription(await publication.pc.createAnswer())
+        old = room.publications.pop(peer, None)
+        if old is not None:
+            await _close_publication(old)
+        room.publications[peer] = publication
+        return _answer(publication.pc)
+
+    async def subscribe(
+        self, room: Room, peer: str, publication: Publication, body: JsonObject
+    ) -> JsonObject:
+        pc = _new_pc()
+        await pc.setRemoteDescription(_offer(body))
+        tracks: list[tuple[FanOut, ForwardTrack]] = []
+        for transceiver in pc.getTransceivers():
+            fanout = publication.fanouts.get(transceiver.kind)
+            if fanout is not None:
+                forward = fanout.subscribe()
+                pc.addTrack(forward)
+                tracks.append((fanout, forward))
+        await pc.setLocalDescription(await pc.createAnswer())
+        room.subscriptions.append(Subscription(peer, publication.peer, pc, tracks))
+        return _answer(pc)
+
+    async def leave(self, room: Room, peer: str) -> None:
+        publication = room.publications.pop(peer, None)
+        if publication is not None:
+            await _close_publication(publication)
+        gone = [s for s in room.subscriptions if peer in (s.peer, s.publisher)]
+        room.subscriptions = [s for s in room.subscriptions if s not in gone]
+        for subscription in gone:
+            await _close_subscription(subscription)
+
+    async def stats(self) -> JsonObject:
+        publications = [p for r in self.rooms.values() for p in r.publications.values()]
+        subscriptions = [s for r in self.rooms.values() for s in r.subscriptions]
+        egress_bytes = egress_packets = 0
+        for subscription in subscriptions:
+            for sender in subscription.pc.getSenders():
+                for stats in (await sender.getStats()).values():
+                    if stats.type == "outbound-rtp":
+                        egress_bytes += stats.bytesSent
+                        egress_packets += stats.packetsSent
+        ingress = sum(f.payload_bytes for p in publications for f in p.fanouts.values())
+        return {
+            "rooms": len(self.rooms),
+            "publications": len(publications),
+            "subscriptions": len(subscriptions),
+            "ingress_payload_bytes": ingress,
+            "egress_payload_bytes": egress_bytes,
+            "egress_packets": egress_packets,
+        }
+
+    async def close(self) -> None:
+        for room in self.rooms.values():
+            for peer in list(room.publications) + [s.peer for s in room.subscriptions]:
+                await self.leave(room, peer)
+        self.rooms.clear()
+
+
+async def _close_publication(publication: Publication) -> None:
+    for fanout in publication.fanouts.values():
+        fanout.stop()
+    await publication.pc.close()
+
+
+async def _close_subscription(subscription: Subscription) -> None:
+    for fanout, forward in subscription.tracks:
+        fanout.unsubscribe(forward)
+    await subscription.pc.close()
+
+
+async def serve(host: str, port: int) -> tuple[Sfu, asyncio.Server]:
+    """Start an SFU on host:port in this event loop (ICE addresses are the caller's business)."""
+    sfu = Sfu()
+    server = await serve_json(host, port, sfu.handle)
+    return sfu, server
+
+
+async def _run(host: str, port: int) -> None:
+    sfu, server = await serve(host, port)
+    bound_port = server.sockets[0].getsockname()[1]
+    line = {"event": "listening", "host": host, "port": bound_port, "pid": os.getpid()}
+    print(json.dumps(line), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()
+    await sfu.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="imbench embedded SFU (aiortc, no re-encoding)")
+    parser.add_argument("--host", default="127.0.0.1", help="signalling listen address")
+    parser.add_argument("--port", type=int, default=0, help="signalling port (0 = any free)")
+    parser.add_argument(
+        "--ice-address",
+        action="append",
+        default=None,
+        help="address(es) ICE may use for media (default: the --host address)",
+    )
+    args = parser.parse_args(argv)
+    restrict_host_addresses(args.ice_address or [args.host])
+    asyncio.run(_run(args.host, args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

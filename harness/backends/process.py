@@ -1,0 +1,59 @@
+"""Starting and stopping a server process in the run's network, shared by backend adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.errors import BackendFailure
+from harness.network import TestNetwork
+
+STOP_GRACE_S = 10.0
+
+
+async def spawn_server(net: TestNetwork, argv: Sequence[str], log_path: Path) -> asyncio.subprocess.Process:
+    """Start `argv` inside the run's namespace (if any), in its own session, stderr to `log_path`."""
+    with log_path.open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            *net.exec_prefix(), *argv,
+            stdout=asyncio.subprocess.PIPE, stderr=log, stdin=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+async def read_ready_line(proc: asyncio.subprocess.Process, prefix: str, timeout_s: float, log_path: Path) -> str:
+    """Wait for the line starting with `prefix` on the server's stdout; return the rest of it."""
+    assert proc.stdout is not None
+    try:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                line = await proc.stdout.readline()
+                if not line:
+                    break
+                text = line.decode(errors="replace").strip()
+                if text.startswith(prefix):
+                    return text[len(prefix):].strip()
+    except TimeoutError:
+        pass
+    await stop_process(proc)
+    tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+    raise BackendFailure(f"backend did not become ready within {timeout_s:g} s (exit code {proc.returncode}); log tail:\n{tail}")
+
+
+async def stop_process(proc: asyncio.subprocess.Process, grace_s: float = STOP_GRACE_S) -> None:
+    """SIGTERM, wait up to `grace_s`, then SIGKILL the whole session."""
+    if proc.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.wait(), grace_s)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            import os
+
+            os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()

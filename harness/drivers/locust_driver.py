@@ -1,0 +1,164 @@
+"""A messaging load-generator process: Locust embedded as a library, driving chat and group users.
+
+Started by the orchestrator as `python -m harness.drivers.locust_driver CONFIG.json`, in its own
+process (gevent monkey-patches this process; asyncio never runs here). It writes record files under
+`raw/` (see harness.records) and, once a second, one JSON stats line to stdout and to
+`stats-<g>.jsonl`. SIGTERM or SIGINT ends it early: users stop, records are flushed, exit 0.
+"""
+
+from __future__ import annotations
+
+from locust import events  # noqa: I001  (import Locust first: it monkey-patches the stdlib)
+
+import json
+import signal
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust.env import Environment
+
+from harness import records
+from harness.drivers.recorder import LineFile, RecordFile
+from harness.scenario import Payload
+from workloads.messaging import Plan, Slot, Tally, bind_user_classes
+
+LAG_PROBE_INTERVAL_S = 0.05
+STATS_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True)
+class DriverConfig:
+    generator: int
+    host: str
+    port: int
+    slots: tuple[Slot, ...]
+    ramp_s: float
+    start_ns: int
+    send_stop_ns: int
+    end_ns: int
+    seed: int
+    raw_dir: str
+    web_port: int | None = None
+
+    def to_json(self) -> str:
+        data = {**self.__dict__, "slots": [_slot_to_list(s) for s in self.slots]}
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> DriverConfig:
+        data = json.loads(text)
+        data["slots"] = tuple(_slot_from_list(s) for s in data["slots"])
+        return cls(**data)
+
+
+def _slot_to_list(slot: Slot) -> list[Any]:
+    return [slot.user, slot.kind, slot.target, slot.rate_hz, slot.payload.__dict__]
+
+
+def _slot_from_list(item: list[Any]) -> Slot:
+    return Slot(item[0], item[1], item[2], item[3], Payload(**item[4]))
+
+
+class LagProbe:
+    """Measures how late the gevent hub wakes a sleeping greenlet: the generator's own saturation."""
+
+    def __init__(self) -> None:
+        self.max_ns = 0
+
+    def run(self) -> None:
+        interval_ns = int(LAG_PROBE_INTERVAL_S * 1e9)
+        while True:
+            start = time.monotonic_ns()
+            gevent.sleep(LAG_PROBE_INTERVAL_S)
+            lag = time.monotonic_ns() - start - interval_ns
+            if lag > self.max_ns:
+                self.max_ns = lag
+
+    def take_max_ms(self) -> float:
+        value, self.max_ns = self.max_ns, 0
+        return value / 1e6
+
+
+def _percentile(sorted_values: list[int], q: float) -> float:
+    if not sorted_values:
+        return 0.0
+    return float(sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))])
+
+
+def _stats_line(config: DriverConfig, tally: Tally, probe: LagProbe) -> str:
+    lat = sorted(tally.latencies_us)
+    tally.latencies_us = []
+    line = {
+        "t_ns": time.monotonic_ns(),
+        "generator": config.generator,
+        "users_connected": tally.connected,
+        "sent": tally.sent_count,
+        "received": tally.recv_count,
+        "latency_ms_p50": _percentile(lat, 0.50) / 1000,
+        "latency_ms_p95": _percentile(lat, 0.95) / 1000,
+        "loop_lag_ms_max": probe.take_max_ms(),
+        "send_lag_ms_max": tally.send_lag_max_ns / 1e6,
+    }
+    tally.send_lag_max_ns = 0
+    return json.dumps(line)
+
+
+def _open_tally(config: DriverConfig) -> Tally:
+    raw = Path(config.raw_dir)
+    g = config.generator
+    return Tally(
+        sent=RecordFile(raw / records.raw_file("sent", g), records.SENT_COLUMNS),
+        recv=RecordFile(raw / records.raw_file("recv", g), records.RECV_COLUMNS),
+        events=RecordFile(raw / records.raw_file("events", g), records.EVENT_COLUMNS),
+    )
+
+
+def run(config: DriverConfig) -> int:
+    tally = _open_tally(config)
+    stats_file = LineFile(Path(config.raw_dir) / records.raw_file("stats", config.generator))
+    slots: dict[int, deque[Slot]] = {}
+    for slot in config.slots:
+        slots.setdefault(slot.kind, deque()).append(slot)
+    plan = Plan(config.host, config.port, config.send_stop_ns, config.end_ns, config.seed, tally, slots)
+    env = Environment(user_classes=bind_user_classes(plan), events=events)
+    runner = env.create_local_runner()
+    if config.web_port is not None:
+        env.create_web_ui("127.0.0.1", config.web_port)
+    stop = gevent.event.Event()
+    gevent.signal_handler(signal.SIGTERM, stop.set)
+    gevent.signal_handler(signal.SIGINT, stop.set)
+    probe = LagProbe()
+    gevent.spawn(probe.run)
+    stop.wait(max(0.0, (config.start_ns - time.monotonic_ns()) / 1e9))
+    users = len(config.slots)
+    spawn_rate = users / config.ramp_s if config.ramp_s > 0 else float(users)
+    runner.start(users, spawn_rate=spawn_rate)
+    while not stop.is_set() and time.monotonic_ns() < config.end_ns:
+        stop.wait(STATS_INTERVAL_S)
+        line = _stats_line(config, tally, probe)
+        stats_file.write(line)
+        print(line, flush=True)
+        for record_file in (tally.sent, tally.recv, tally.events):
+            record_file.flush()
+    runner.quit()
+    for record_file in (tally.sent, tally.recv, tally.events):
+        record_file.close()
+    stats_file.close()
+    if env.web_ui is not None:
+        env.web_ui.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    config = DriverConfig.from_json(Path(args[0]).read_text())
+    return run(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

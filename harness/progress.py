@@ -1,0 +1,90 @@
+"""Text a person reads while and after a run: live progress lines and the closing summary table. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Progress:
+    elapsed_s: float
+    phase: str
+    users: int
+    users_target: int
+    sent_per_s: float
+    received_per_s: float
+    latency_ms_p50: float
+    latency_ms_p95: float
+    backend_cpu_pct: float
+    generator_cpu_pct: float
+    wire_mbps: float
+
+
+def progress_line(p: Progress) -> str:
+    return (
+        f"[{p.elapsed_s:5.0f} s {p.phase:<5}] users {p.users:>5}/{p.users_target:<5} "
+        f"msg/s sent {p.sent_per_s:7.0f} recv {p.received_per_s:7.0f}  "
+        f"latency p50 {p.latency_ms_p50:6.2f} p95 {p.latency_ms_p95:6.2f} ms  "
+        f"backend CPU {p.backend_cpu_pct:5.1f}%  generator CPU {p.generator_cpu_pct:5.1f}%  "
+        f"wire {p.wire_mbps:6.2f} Mbps"
+    )
+
+
+SUMMARY_ROWS = (
+    ("messaging.messages_sent", "messages sent"),
+    ("messaging.messages_delivered", "messages delivered"),
+    ("messaging.delivery_ratio", "delivery ratio"),
+    ("messaging.lost", "lost"),
+    ("messaging.duplicates", "duplicates"),
+    ("messaging.reordered", "reordered"),
+    ("messaging.peak_concurrent_users", "peak concurrent users"),
+    ("messaging.e2e_latency_ms", "e2e latency"),
+    ("chat.e2e_latency_ms", "  chat latency"),
+    ("group.e2e_latency_ms", "  group latency"),
+    ("group.fanout_completion_ms", "group fan-out completion"),
+    ("backend.cpu_core_s_per_1k_delivered_msgs", "backend CPU per 1k delivered"),
+    ("backend.rss_bytes_per_user", "backend RSS per user"),
+    ("backend.rss_bytes_peak", "backend RSS peak"),
+    ("backend.storage_bytes_per_stored_msg", "storage per stored message"),
+    ("wire.bytes_per_delivered_msg", "wire per delivered message"),
+    ("wire.bytes_per_sent_msg", "wire per sent message"),
+    ("wire.mbps_mean", "wire mean rate"),
+    ("messaging.payload_bytes_mean", "mean payload"),
+    ("generator.cpu_core_s_per_1k_msgs", "generator CPU per 1k msgs"),
+    ("generator.cpu_pct_max", "generator CPU peak (5 s)"),
+)
+
+
+def _fmt(x: float) -> str:
+    if x == int(x) and abs(x) >= 1:
+        return f"{int(x):,}"
+    return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def format_metric(metric: dict[str, Any]) -> str:
+    unit = metric.get("unit", "")
+    if "value" in metric:
+        text = f"{_fmt(metric['value'])} {unit}"
+        if "p25" in metric:
+            text += f"  (IQR {_fmt(metric['p25'])}–{_fmt(metric['p75'])})"
+        return text + f"  n={metric['n']:,}"
+    if metric.get("n", 0) == 0:
+        return "no samples"
+    return (f"p50 {_fmt(metric['p50'])}  p95 {_fmt(metric['p95'])}  p99 {_fmt(metric['p99'])}  "
+            f"max {_fmt(metric['max'])} {unit}  n={metric['n']:,}")
+
+
+def summary_table(summary: dict[str, Any]) -> str:
+    metrics = summary.get("metrics", {})
+    lines = [
+        f"run      {summary['run_id']}",
+        f"status   {summary['status']}" + ("  (partial)" if summary.get("partial") else ""),
+    ]
+    lines += [f"reason   {r}" for r in summary.get("reasons", [])]
+    lines.append(f"network  {summary.get('net_method', '?')}   load window {summary.get('load_window_s', 0):g} s")
+    width = max(len(label) for _, label in SUMMARY_ROWS)
+    for name, label in SUMMARY_ROWS:
+        if name in metrics:
+            lines.append(f"  {label:<{width}}  {format_metric(metrics[name])}")
+    return "\n".join(lines)

@@ -1,0 +1,288 @@
+"""The run orchestrator (asyncio): network → backend → meters → load generators → records → summary.
+
+Whatever happens (the run completes, the backend dies, Ctrl-C, an exception in the harness) the
+generators are stopped so they flush their records, the backend is stopped, a last sample is
+taken, the namespace is removed, and the run folder is finalized with its status and reasons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from harness import records
+from harness.analysis import Window
+from harness.backends import Backend, Endpoint, create_backend
+from harness.drivers.recorder import RecordFile
+from harness.errors import ImbenchError
+from harness.generators import Generator, start_generators, stop_generators
+from harness.manifest import MEASUREMENT_METHODS, git_commit, host_facts, package_versions
+from harness.meters.sampler import Sampler
+from harness.meters.storage import StorageMeter
+from harness.meters.wire import WireMeter
+from harness.network import TestNetwork, create_network, remove_network
+from harness.progress import Progress, progress_line
+from harness.scenario import Scenario
+from harness.store import RunFolder, new_run_id
+from harness.summary import build_metrics, summary_document, validity_reasons
+
+SETTLE_S = 1.0
+DRIVER_STARTUP_S = 3.0
+FINISH_GRACE_S = 20.0
+MONITOR_INTERVAL_S = 0.5
+PROGRESS_INTERVAL_S = 5.0
+
+
+@dataclass
+class RunOptions:
+    results_dir: Path = Path("results")
+    locust_web_port: int | None = None
+    quiet: bool = False
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    sample_interval_s: float = 1.0
+    on_network_ready: Callable[[TestNetwork], None] | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    folder: RunFolder
+    status: str
+    reasons: list[str]
+    summary: dict[str, Any]
+
+
+@dataclass
+class _State:
+    status: str = "ok"
+    reasons: list[str] = field(default_factory=list)
+    window: Window | None = None
+
+    def fail(self, status: str, reason: str) -> None:
+        if self.status in ("ok", "invalid"):
+            self.status = status
+        self.reasons.append(reason)
+
+
+def execute(scenario: Scenario, options: RunOptions) -> RunResult:
+    """Run `scenario` to completion (or failure, or interruption) and return its finalized result."""
+    return asyncio.run(_execute(scenario, options))
+
+
+def _base_manifest(scenario: Scenario, backend: Backend, run_id: str, start: datetime) -> dict[str, Any]:
+    return {
+        "schema": "imbench.manifest/1",
+        "run_id": run_id,
+        "status": "running",
+        "reasons": [],
+        "start_utc": start.isoformat(),
+        "end_utc": None,
+        "scenario": scenario.resolved(),
+        "scenario_file": scenario.source,
+        "scenario_sha256": scenario.sha256(),
+        "backend": backend.describe(),
+        "host": host_facts(),
+        "packages": package_versions(),
+        "git": git_commit(),
+        "methods": dict(MEASUREMENT_METHODS),
+    }
+
+
+async def _execute(scenario: Scenario, opt: RunOptions) -> RunResult:
+    start = datetime.now(UTC)
+    backend = create_backend(scenario.backend)
+    folder = RunFolder.create(opt.results_dir, new_run_id(start, scenario.name, scenario.backend))
+    manifest = _base_manifest(scenario, backend, folder.run_id, start)
+    folder.write_manifest(manifest)
+    _say(opt, f"imbench: run {folder.run_id} → {folder.path}")
+    state = _State()
+    session = _Session(scenario, opt, folder, backend, manifest, state)
+    crash: BaseException | None = None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, session.interrupt, sig)
+    try:
+        await session.run()
+    except ImbenchError as exc:
+        state.fail("failed", str(exc))
+    except BaseException as exc:  # the harness itself broke: record it, clean up, then re-raise
+        state.fail("failed", f"harness error: {exc!r}")
+        crash = exc
+    finally:
+        await session.cleanup()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    result = _finalize(folder, manifest, state)
+    if crash is not None:
+        traceback.print_exception(crash, file=sys.stderr)
+        raise crash
+    return result
+
+
+class _Session:
+    """One run's moving parts, so cleanup can reach whatever was started."""
+
+    def __init__(self, scenario: Scenario, opt: RunOptions, folder: RunFolder, backend: Backend,
+                 manifest: dict[str, Any], state: _State) -> None:
+        self.scenario, self.opt, self.folder = scenario, opt, folder
+        self.backend, self.manifest, self.state = backend, manifest, state
+        self.net: TestNetwork | None = None
+        self.sampler: Sampler | None = None
+        self.sampler_stop = asyncio.Event()
+        self.sampler_task: asyncio.Task[None] | None = None
+        self.generators: list[Generator] = []
+        self.interrupted = asyncio.Event()
+        self.started_ns = time.monotonic_ns()
+
+    def interrupt(self, sig: signal.Signals) -> None:
+        if not self.interrupted.is_set():
+            self.state.fail("aborted", f"interrupted by {sig.name}")
+            self.interrupted.set()
+
+    async def run(self) -> None:
+        self.net = create_network(self.scenario.network_mode, self.scenario.source)
+        self.manifest["methods"].update(self.net.describe())
+        self.folder.write_manifest(self.manifest)
+        if self.opt.on_network_ready is not None:
+            self.opt.on_network_ready(self.net)
+        self.sampler = Sampler(RecordFile(self.folder.raw / "samples.csv", records.SAMPLE_COLUMNS), self.opt.sample_interval_s)
+        self.sampler.wire = WireMeter(self.net.meter_interface)
+        self.sampler.sample_once()
+        _say(self.opt, f"imbench: network {self.net.method} ({self.net.server_host}); starting backend {self.backend.name}")
+        endpoint = await self.backend.start(self.net, self.folder.path / "backend-data", self.folder.path / "backend.log")
+        assert self.backend.process is not None
+        self.sampler.add_process("backend", self.backend.process.pid)
+        self.sampler.storage = StorageMeter(self.backend.data_paths())
+        self.sampler_task = asyncio.create_task(self.sampler.run(self.sampler_stop))
+        if await _wait_or(self.interrupted, SETTLE_S):
+            return
+        await self._load(endpoint)
+
+    async def _load(self, endpoint: Endpoint) -> None:
+        sc = self.scenario
+        load_start_ns = time.monotonic_ns() + int(DRIVER_STARTUP_S * 1e9)
+        send_stop_ns = load_start_ns + int((sc.ramp_s + sc.duration_s) * 1e9)
+        window = Window(load_start_ns, send_stop_ns, send_stop_ns + int(sc.drain_s * 1e9))
+        self.state.window = window
+        self.generators = await start_generators(sc, endpoint, window, self.folder.raw, self.opt.locust_web_port)
+        assert self.sampler is not None
+        for gen in self.generators:
+            self.sampler.add_process(gen.source, gen.proc.pid)
+        _say(self.opt, f"imbench: {sc.total_users} users over {sc.ramp_s:g} s, then {sc.duration_s:g} s steady, "
+                       f"{len(self.generators)} generator process(es)")
+        await self._monitor(window)
+
+    async def _monitor(self, window: Window) -> None:
+        deadline_ns = window.end_ns + int(FINISH_GRACE_S * 1e9)
+        next_progress_ns = time.monotonic_ns() + int(PROGRESS_INTERVAL_S * 1e9)
+        proc = self.backend.process
+        assert proc is not None
+        while True:
+            if await _wait_or(self.interrupted, MONITOR_INTERVAL_S):
+                return
+            now = time.monotonic_ns()
+            if proc.returncode is not None:
+                at_s = (now - window.load_start_ns) / 1e9
+                self.state.fail("failed", f"backend exited unexpectedly ({_exit_text(proc.returncode)}) "
+                                          f"{at_s:.1f} s after load start")
+                return
+            if all(g.proc.returncode is not None for g in self.generators):
+                for g in self.generators:
+                    if g.proc.returncode != 0:
+                        self.state.fail("failed", f"{g.source} exited with {_exit_text(g.proc.returncode or 0)}: "
+                                                  f"{g.log_tail()}")
+                return
+            if now > deadline_ns:
+                self.state.fail("failed", f"generators still running {FINISH_GRACE_S:g} s after the run's end")
+                return
+            if now >= next_progress_ns:
+                next_progress_ns += int(PROGRESS_INTERVAL_S * 1e9)
+                self._progress(now, window)
+
+    def _progress(self, now_ns: int, window: Window) -> None:
+        if self.opt.quiet or self.sampler is None:
+            return
+        stats = [g.latest for g in self.generators if g.latest]
+        phase = "ramp" if now_ns < window.load_start_ns + self.scenario.ramp_s * 1e9 else "load"
+        phase = "drain" if now_ns >= window.send_stop_ns else phase
+        wire = self.sampler.wire_mbps_recent()
+        p = Progress(
+            elapsed_s=(now_ns - self.started_ns) / 1e9,
+            phase=phase,
+            users=sum(s["users_connected"] for s in stats),
+            users_target=self.scenario.total_users,
+            sent_per_s=sum(g.rate("sent") for g in self.generators),
+            received_per_s=sum(g.rate("received") for g in self.generators),
+            latency_ms_p50=max((s["latency_ms_p50"] for s in stats), default=0.0),
+            latency_ms_p95=max((s["latency_ms_p95"] for s in stats), default=0.0),
+            backend_cpu_pct=self.sampler.cpu_pct_recent("backend"),
+            generator_cpu_pct=max((self.sampler.cpu_pct_recent(g.source) for g in self.generators), default=0.0),
+            wire_mbps=wire,
+        )
+        _say(self.opt, progress_line(p))
+
+    async def cleanup(self) -> None:
+        """Stop everything this run started, in an order that keeps every record."""
+        with contextlib.suppress(Exception):
+            await stop_generators(self.generators)
+        with contextlib.suppress(Exception):
+            await self.backend.stop()
+        if self.sampler is not None:
+            self.sampler_stop.set()
+            if self.sampler_task is not None:
+                with contextlib.suppress(Exception):
+                    await self.sampler_task
+            with contextlib.suppress(Exception):
+                self.sampler.sample_once()
+            self.sampler.out.close()
+        if self.net is not None:
+            remove_network(self.net)
+
+
+async def _wait_or(event: asyncio.Event, timeout_s: float) -> bool:
+    """Wait up to `timeout_s`; True if `event` was set."""
+    try:
+        await asyncio.wait_for(event.wait(), timeout_s)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _exit_text(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+def _finalize(folder: RunFolder, manifest: dict[str, Any], state: _State) -> RunResult:
+    data = folder.load()
+    window = state.window or Window(0, 0, 0)
+    metrics = build_metrics(data, window) if state.window else {}
+    if state.status == "ok":
+        invalid = validity_reasons(metrics, data.stats, window)
+        if invalid:
+            state.status = "invalid"
+            state.reasons.extend(invalid)
+    manifest.update(status=state.status, reasons=state.reasons, end_utc=datetime.now(UTC).isoformat())
+    manifest["window_ns"] = {"load_start": window.load_start_ns, "send_stop": window.send_stop_ns, "end": window.end_ns}
+    folder.finalize_tables(data)
+    summary = summary_document(folder.run_id, state.status, state.reasons, manifest, metrics, window)
+    folder.write_summary(summary)
+    folder.write_manifest(manifest)
+    return RunResult(folder, state.status, state.reasons, summary)
+
+
+def _say(opt: RunOptions, text: str) -> None:
+    if not opt.quiet:
+        print(text, file=opt.out, flush=True)

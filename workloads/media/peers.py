@@ -1,0 +1,136 @@
+"""Publish and subscribe peer connections against the embedded SFU's HTTP signalling.
+
+One peer connection per publication and one per subscription (no renegotiation). Every stream
+remembers when its signalling started, so join time and time to first frame are measured from
+the same origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from workloads.media.codecs import force_codec
+from workloads.media.httpjson import request_json
+from workloads.media.packets import ClipPackets
+from workloads.media.receiver import ReceiveStream, RttSource
+from workloads.media.records import StreamId
+from workloads.media.sender import SendStream, peer_rtt_ms
+from workloads.media.tracks import PacketLoopTrack
+
+
+@dataclass(frozen=True)
+class SfuAddress:
+    host: str
+    port: int
+
+
+@dataclass
+class PeerLink:
+    """One peer connection and the streams it carries."""
+
+    pc: RTCPeerConnection
+    started_s: float
+    send_streams: list[SendStream] = field(default_factory=list)
+    recv_streams: list[ReceiveStream] = field(default_factory=list)
+    connected_s: float | None = None
+
+    def watch_connection(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        @self.pc.on("connectionstatechange")
+        def on_state() -> None:
+            if self.pc.connectionState == "connected" and self.connected_s is None:
+                self.connected_s = loop.time()
+                for stream in self.recv_streams:
+                    stream.connected_s = self.connected_s
+
+    async def rtt_ms(self) -> float | None:
+        return await peer_rtt_ms(self.pc)
+
+    async def close(self) -> None:
+        for stream in self.recv_streams:
+            stream.stop()
+        await self.pc.close()
+
+
+def _new_pc() -> RTCPeerConnection:
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
+async def _exchange(
+    sfu: SfuAddress, path: str, pc: RTCPeerConnection, extra: Mapping[str, object]
+) -> None:
+    await pc.setLocalDescription(await pc.createOffer())
+    body = {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type, **extra}
+    answer = await request_json(sfu.host, sfu.port, "POST", path, body)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type=answer["type"]))
+
+
+async def publish(
+    sfu: SfuAddress, room: str, peer: str, sources: list[ClipPackets], start_index: int = 0
+) -> PeerLink:
+    """Publish one packet-loop track per source; `start_index` staggers keyframes across peers."""
+    link = PeerLink(_new_pc(), asyncio.get_running_loop().time())
+    for packets in sources:
+        track = PacketLoopTrack(packets, start_index=start_index)
+        transceiver = link.pc.addTransceiver(track, direction="sendonly")
+        force_codec(transceiver, packets.codec)
+        ident = StreamId(peer, f"{peer}/{packets.kind}", "send", packets.kind, packets.codec)
+        link.send_streams.append(SendStream(ident, transceiver.sender, track))
+    link.watch_connection()
+    codecs = {p.kind: p.codec for p in sources}
+    await _exchange(sfu, f"/rooms/{room}/publish", link.pc, {"peer": peer, "codecs": codecs})
+    return link
+
+
+async def subscribe(
+    sfu: SfuAddress,
+    room: str,
+    peer: str,
+    publisher: str,
+    codecs: dict[str, str],
+    rtt_source: RttSource | None = None,
+) -> PeerLink:
+    """Receive `publisher`'s tracks (kind → codec) through the SFU, counting without decoding."""
+    link = PeerLink(_new_pc(), asyncio.get_running_loop().time())
+    for kind, codec in sorted(codecs.items()):
+        force_codec(link.pc.addTransceiver(kind, direction="recvonly"), codec)
+
+    @link.pc.on("track")
+    def on_track(track: object) -> None:
+        transceiver = next(t for t in link.pc.getTransceivers() if t.receiver.track is track)
+        kind = transceiver.kind
+        ident = StreamId(peer, f"{publisher}/{kind}", "recv", kind, codecs[kind])
+        stream = ReceiveStream(
+            ident, transceiver.receiver, transceiver.receiver.track, link.started_s, rtt_source
+        )
+        link.recv_streams.append(stream)
+
+    link.watch_connection()
+    body = {"peer": peer, "publisher": publisher}
+    await _exchange(sfu, f"/rooms/{room}/subscribe", link.pc, body)
+    return link
+
+
+async def publishers(sfu: SfuAddress, room: str) -> dict[str, dict[str, str]]:
+    """The room's current publishers: peer → {kind: codec}."""
+    reply = await request_json(sfu.host, sfu.port, "GET", f"/rooms/{room}")
+    return {str(p["peer"]): dict(p["codecs"]) for p in reply["publishers"]}
+
+
+async def wait_for_publishers(
+    sfu: SfuAddress, room: str, count: int, timeout_s: float, poll_s: float = 0.1
+) -> dict[str, dict[str, str]]:
+    """Poll until the room lists at least `count` publishers; raises TimeoutError otherwise."""
+    async with asyncio.timeout(timeout_s):
+        while len(found := await publishers(sfu, room)) < count:
+            await asyncio.sleep(poll_s)
+    return found
+
+
+async def leave(sfu: SfuAddress, room: str, peer: str) -> None:
+    await request_json(sfu.host, sfu.port, "POST", f"/rooms/{room}/leave", {"peer": peer})
