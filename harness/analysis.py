@@ -40,8 +40,15 @@ def distribution(values: np.ndarray[Any, Any], unit: str) -> Metric:
     if len(values) == 0:
         return {"unit": unit, "n": 0}
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
-    return {"unit": unit, "n": len(values), "p50": _round(p50), "p95": _round(p95),
-            "p99": _round(p99), "max": _round(values.max()), "mean": _round(values.mean())}
+    return {
+        "unit": unit,
+        "n": len(values),
+        "p50": _round(p50),
+        "p95": _round(p95),
+        "p99": _round(p99),
+        "max": _round(values.max()),
+        "mean": _round(values.mean()),
+    }
 
 
 def _round(x: float) -> float:
@@ -70,11 +77,16 @@ def expected_deliveries(sent: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     return out
 
 
-def delivery_figures(sent: pd.DataFrame, recv: pd.DataFrame, expected: pd.Series, ready: pd.Series) -> dict[str, Metric]:
+def delivery_figures(
+    sent: pd.DataFrame, recv: pd.DataFrame, expected: pd.Series, ready: pd.Series
+) -> dict[str, Metric]:
     """Sent, delivered, expected, ratio, loss, duplicates, reordering and latency of one message set."""
     unique = recv.drop_duplicates(["user", "sender", "seq"])
-    keyed = unique.merge(sent[["user", "seq", "t_ns"]].rename(columns={"user": "sender", "t_ns": "sent_ns"}),
-                         on=["sender", "seq"], how="inner")
+    keyed = unique.merge(
+        sent[["user", "seq", "t_ns"]].rename(columns={"user": "sender", "t_ns": "sent_ns"}),
+        on=["sender", "seq"],
+        how="inner",
+    )
     owed = keyed[keyed["user"].map(ready) <= keyed["sent_ns"]]
     n_expected = int(expected.sum())
     n_delivered = len(owed)
@@ -83,7 +95,9 @@ def delivery_figures(sent: pd.DataFrame, recv: pd.DataFrame, expected: pd.Series
         "messages_sent": scalar(len(sent), "msgs", len(sent)),
         "messages_delivered": scalar(len(recv), "msgs", len(recv)),
         "deliveries_expected": scalar(n_expected, "msgs", len(sent)),
-        "delivery_ratio": scalar(n_delivered / n_expected if n_expected else 0.0, "ratio", n_expected),
+        "delivery_ratio": scalar(
+            n_delivered / n_expected if n_expected else 0.0, "ratio", n_expected
+        ),
         "lost": scalar(n_expected - n_delivered, "msgs", n_expected),
         "duplicates": scalar(len(recv) - len(unique), "msgs", len(recv)),
         "reordered": scalar(count_reordered(recv), "msgs", len(recv)),
@@ -96,12 +110,21 @@ def count_reordered(recv: pd.DataFrame) -> int:
     if recv.empty:
         return 0
     ordered = recv.reset_index(drop=True)
-    ordered = ordered.assign(_pos=np.arange(len(ordered))).sort_values(["t_ns", "_pos"], kind="stable")
-    prior_max = ordered.groupby(["user", "sender"])["seq"].cummax().groupby([ordered["user"], ordered["sender"]]).shift(1)
+    ordered = ordered.assign(_pos=np.arange(len(ordered))).sort_values(
+        ["t_ns", "_pos"], kind="stable"
+    )
+    prior_max = (
+        ordered.groupby(["user", "sender"])["seq"]
+        .cummax()
+        .groupby([ordered["user"], ordered["sender"]])
+        .shift(1)
+    )
     return int((ordered["seq"] < prior_max).sum())
 
 
-def fanout_completion_ms(sent: pd.DataFrame, recv: pd.DataFrame, expected: pd.Series) -> np.ndarray[Any, Any]:
+def fanout_completion_ms(
+    sent: pd.DataFrame, recv: pd.DataFrame, expected: pd.Series
+) -> np.ndarray[Any, Any]:
     """Per group message whose every owed delivery arrived: send → last member received, in ms."""
     groups = sent[(sent["kind"] == records.KIND_GROUP) & (expected > 0)]
     if groups.empty:
@@ -118,12 +141,19 @@ def fanout_completion_ms(sent: pd.DataFrame, recv: pd.DataFrame, expected: pd.Se
 def peak_concurrent_users(events: pd.DataFrame) -> int:
     """Most users connected at once: +1 at ready, −1 at stop or error after ready."""
     ready_users = set(events.loc[events["event"] == records.EVENT_READY, "user"])
-    ends = events[events["event"].isin([records.EVENT_STOP, records.EVENT_ERROR]) & events["user"].isin(ready_users)]
+    ends = events[
+        events["event"].isin([records.EVENT_STOP, records.EVENT_ERROR])
+        & events["user"].isin(ready_users)
+    ]
     ends = ends.drop_duplicates("user")
-    steps = pd.concat([
-        pd.DataFrame({"t_ns": events.loc[events["event"] == records.EVENT_READY, "t_ns"], "d": 1}),
-        pd.DataFrame({"t_ns": ends["t_ns"], "d": -1}),
-    ]).sort_values(["t_ns", "d"])
+    steps = pd.concat(
+        [
+            pd.DataFrame(
+                {"t_ns": events.loc[events["event"] == records.EVENT_READY, "t_ns"], "d": 1}
+            ),
+            pd.DataFrame({"t_ns": ends["t_ns"], "d": -1}),
+        ]
+    ).sort_values(["t_ns", "d"])
     return int(steps["d"].cumsum().max()) if not steps.empty else 0
 
 

@@ -29,11 +29,18 @@ STATUS_EXIT = {
 def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if scenario.network_mode == "netns" and not can_use_netns():
-        raise BadInput(scenario.source, "network.mode", "netns", "needs root and iproute2; use auto or loopback")
+        raise BadInput(
+            scenario.source,
+            "network.mode",
+            "netns",
+            "needs root and iproute2; use auto or loopback",
+        )
     profile = Path(args.profile) if args.profile else None
     if profile is not None and not profile.is_file():
         raise BadInput("--profile", "", str(profile), "must be an existing usage profile file")
-    options = RunOptions(results_dir=Path(args.results_dir), locust_web_port=args.locust_web, quiet=args.quiet)
+    options = RunOptions(
+        results_dir=Path(args.results_dir), locust_web_port=args.locust_web, quiet=args.quiet
+    )
     result = execute(scenario, options)
     print()
     print(summary_table(result.summary))
@@ -57,8 +64,10 @@ def show_command(args: argparse.Namespace) -> int:
     summary_path = folder.path / "summary.json"
     if not summary_path.exists():
         manifest = folder.read_json("manifest.json")
-        print(f"run {folder.run_id}: status {manifest.get('status')} — no summary.json "
-              f"(the run never finalized; its raw records are in {folder.raw})")
+        print(
+            f"run {folder.run_id}: status {manifest.get('status')} — no summary.json "
+            f"(the run never finalized; its raw records are in {folder.raw})"
+        )
         return exitcodes.RUN_FAILED
     summary = folder.read_json("summary.json")
     if args.json:

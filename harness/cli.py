@@ -37,8 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario and write results/<run-id>/")
-    run.add_argument("scenario", help="scenario file (TOML), e.g. workloads/scenarios/quickstart.toml")
-    run.add_argument("--results-dir", default="results", help="where run folders go (default: results)")
+    run.add_argument(
+        "scenario", help="scenario file (TOML), e.g. workloads/scenarios/quickstart.toml"
+    )
+    run.add_argument(
+        "--results-dir", default="results", help="where run folders go (default: results)"
+    )
     run.add_argument(
         "--locust-web",
         metavar="PORT",

@@ -1,9 +1,9 @@
 """The one exception tree of imbench.
 
-    ImbenchError
-    ├── BadInput          the user gave something unusable (file, field, value); exit BAD_INPUT
-    ├── EnvironmentProblem  the machine lacks something the run needs (tool, permission); exit HARNESS_ERROR
-    └── BackendFailure    the backend under test could not start or died; exit RUN_FAILED
+ImbenchError
+├── BadInput          the user gave something unusable (file, field, value); exit BAD_INPUT
+├── EnvironmentProblem  the machine lacks something the run needs (tool, permission); exit HARNESS_ERROR
+└── BackendFailure    the backend under test could not start or died; exit RUN_FAILED
 """
 
 from __future__ import annotations

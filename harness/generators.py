@@ -58,15 +58,23 @@ class Generator:
             return "(no log)"
 
 
-async def start_generators(scenario: Scenario, endpoint: Endpoint, window: Window, raw_dir: Path,
-                           web_port: int | None) -> list[Generator]:
+async def start_generators(
+    scenario: Scenario, endpoint: Endpoint, window: Window, raw_dir: Path, web_port: int | None
+) -> list[Generator]:
     parts = split_slots(layout_slots(scenario), scenario.generator_processes)
     generators = []
     for index, slots in enumerate(parts):
         config = DriverConfig(
-            generator=index, host=endpoint.host, port=endpoint.port, slots=tuple(slots),
-            ramp_s=scenario.ramp_s, start_ns=window.load_start_ns, send_stop_ns=window.send_stop_ns,
-            end_ns=window.end_ns, seed=scenario.seed, raw_dir=str(raw_dir),
+            generator=index,
+            host=endpoint.host,
+            port=endpoint.port,
+            slots=tuple(slots),
+            ramp_s=scenario.ramp_s,
+            start_ns=window.load_start_ns,
+            send_stop_ns=window.send_stop_ns,
+            end_ns=window.end_ns,
+            seed=scenario.seed,
+            raw_dir=str(raw_dir),
             web_port=web_port if index == 0 else None,
         )
         config_path = raw_dir / f"generator-{index}.json"
@@ -74,8 +82,13 @@ async def start_generators(scenario: Scenario, endpoint: Endpoint, window: Windo
         log_path = raw_dir.parent / f"generator-{index}.log"
         with log_path.open("ab") as log:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "harness.drivers.locust_driver", str(config_path),
-                stdout=asyncio.subprocess.PIPE, stderr=log, stdin=asyncio.subprocess.DEVNULL,
+                sys.executable,
+                "-m",
+                "harness.drivers.locust_driver",
+                str(config_path),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+                stdin=asyncio.subprocess.DEVNULL,
                 start_new_session=True,
             )
         generators.append(Generator(index, proc, log_path))

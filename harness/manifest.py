@@ -11,7 +11,18 @@ from typing import Any
 
 import psutil
 
-PACKAGES = ("imbench", "locust", "gevent", "websockets", "psutil", "pandas", "pyarrow", "orjson", "aiortc", "av")
+PACKAGES = (
+    "imbench",
+    "locust",
+    "gevent",
+    "websockets",
+    "psutil",
+    "pandas",
+    "pyarrow",
+    "orjson",
+    "aiortc",
+    "av",
+)
 
 MEASUREMENT_METHODS = {
     "cpu": "psutil cpu_times user+system of the process tree, cumulative, incl. reaped children",
@@ -45,10 +56,18 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def git_commit(repo: Path = Path(__file__).resolve().parent.parent) -> dict[str, Any]:
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def git_commit(repo: Path = PROJECT_ROOT) -> dict[str, Any]:
     def git(*args: str) -> str:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+        )
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "HEAD")
-    return {"commit": commit or "unknown", "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    return {
+        "commit": commit or "unknown",
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }

@@ -9,6 +9,7 @@ loopback and says so (`loopback-shared`: lo's counters include every other loopb
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 import os
@@ -23,7 +24,7 @@ from harness.errors import BadInput, EnvironmentProblem
 
 NET_NETNS = "netns-veth"
 NET_LOOPBACK = "loopback-shared"
-POOL = ipaddress.ip_network("10.77.0.0/16")
+POOL = ipaddress.IPv4Network("10.77.0.0/16")
 _NAME = re.compile(r"^imb-(\d+)-(\d+)$")
 _counter = itertools.count()
 
@@ -69,7 +70,9 @@ def create_network(mode: str, source: str = "scenario") -> TestNetwork:
     if mode == "loopback" or (mode == "auto" and not can_use_netns()):
         return TestNetwork(NET_LOOPBACK, "127.0.0.1", "127.0.0.1", "lo")
     if not can_use_netns():
-        raise BadInput(source, "network.mode", mode, "needs root and iproute2 (`ip`); use auto or loopback")
+        raise BadInput(
+            source, "network.mode", mode, "needs root and iproute2 (`ip`); use auto or loopback"
+        )
     sweep_stale()
     n = next(_counter)
     pid = os.getpid()
@@ -95,7 +98,7 @@ def create_network(mode: str, source: str = "scenario") -> TestNetwork:
 def _used_networks() -> list[ipaddress.IPv4Network]:
     used = []
     for match in re.finditer(r"inet (\d+\.\d+\.\d+\.\d+/\d+)", _ip("-4", "addr")):
-        used.append(ipaddress.ip_interface(match.group(1)).network)
+        used.append(ipaddress.IPv4Interface(match.group(1)).network)
     return used
 
 
@@ -119,12 +122,12 @@ def remove_network(net: TestNetwork) -> None:
 
 
 def _kill_namespace_pids(namespace: str) -> None:
-    done = subprocess.run(["ip", "netns", "pids", namespace], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["ip", "netns", "pids", namespace], capture_output=True, text=True, check=False
+    )
     for token in done.stdout.split():
-        try:
+        with contextlib.suppress(ValueError, ProcessLookupError):
             os.kill(int(token), signal.SIGKILL)
-        except (ValueError, ProcessLookupError):
-            pass
 
 
 def list_namespaces() -> list[str]:

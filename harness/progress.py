@@ -71,8 +71,10 @@ def format_metric(metric: dict[str, Any]) -> str:
         return text + f"  n={metric['n']:,}"
     if metric.get("n", 0) == 0:
         return "no samples"
-    return (f"p50 {_fmt(metric['p50'])}  p95 {_fmt(metric['p95'])}  p99 {_fmt(metric['p99'])}  "
-            f"max {_fmt(metric['max'])} {unit}  n={metric['n']:,}")
+    return (
+        f"p50 {_fmt(metric['p50'])}  p95 {_fmt(metric['p95'])}  p99 {_fmt(metric['p99'])}  "
+        f"max {_fmt(metric['max'])} {unit}  n={metric['n']:,}"
+    )
 
 
 def summary_table(summary: dict[str, Any]) -> str:
@@ -82,7 +84,9 @@ def summary_table(summary: dict[str, Any]) -> str:
         f"status   {summary['status']}" + ("  (partial)" if summary.get("partial") else ""),
     ]
     lines += [f"reason   {r}" for r in summary.get("reasons", [])]
-    lines.append(f"network  {summary.get('net_method', '?')}   load window {summary.get('load_window_s', 0):g} s")
+    lines.append(
+        f"network  {summary.get('net_method', '?')}   load window {summary.get('load_window_s', 0):g} s"
+    )
     width = max(len(label) for _, label in SUMMARY_ROWS)
     for name, label in SUMMARY_ROWS:
         if name in metrics:

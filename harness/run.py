@@ -77,7 +77,9 @@ def execute(scenario: Scenario, options: RunOptions) -> RunResult:
     return asyncio.run(_execute(scenario, options))
 
 
-def _base_manifest(scenario: Scenario, backend: Backend, run_id: str, start: datetime) -> dict[str, Any]:
+def _base_manifest(
+    scenario: Scenario, backend: Backend, run_id: str, start: datetime
+) -> dict[str, Any]:
     return {
         "schema": "imbench.manifest/1",
         "run_id": run_id,
@@ -130,8 +132,15 @@ async def _execute(scenario: Scenario, opt: RunOptions) -> RunResult:
 class _Session:
     """One run's moving parts, so cleanup can reach whatever was started."""
 
-    def __init__(self, scenario: Scenario, opt: RunOptions, folder: RunFolder, backend: Backend,
-                 manifest: dict[str, Any], state: _State) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        opt: RunOptions,
+        folder: RunFolder,
+        backend: Backend,
+        manifest: dict[str, Any],
+        state: _State,
+    ) -> None:
         self.scenario, self.opt, self.folder = scenario, opt, folder
         self.backend, self.manifest, self.state = backend, manifest, state
         self.net: TestNetwork | None = None
@@ -153,11 +162,19 @@ class _Session:
         self.folder.write_manifest(self.manifest)
         if self.opt.on_network_ready is not None:
             self.opt.on_network_ready(self.net)
-        self.sampler = Sampler(RecordFile(self.folder.raw / "samples.csv", records.SAMPLE_COLUMNS), self.opt.sample_interval_s)
+        self.sampler = Sampler(
+            RecordFile(self.folder.raw / "samples.csv", records.SAMPLE_COLUMNS),
+            self.opt.sample_interval_s,
+        )
         self.sampler.wire = WireMeter(self.net.meter_interface)
         self.sampler.sample_once()
-        _say(self.opt, f"imbench: network {self.net.method} ({self.net.server_host}); starting backend {self.backend.name}")
-        endpoint = await self.backend.start(self.net, self.folder.path / "backend-data", self.folder.path / "backend.log")
+        _say(
+            self.opt,
+            f"imbench: network {self.net.method} ({self.net.server_host}); starting backend {self.backend.name}",
+        )
+        endpoint = await self.backend.start(
+            self.net, self.folder.path / "backend-data", self.folder.path / "backend.log"
+        )
         assert self.backend.process is not None
         self.sampler.add_process("backend", self.backend.process.pid)
         self.sampler.storage = StorageMeter(self.backend.data_paths())
@@ -172,12 +189,17 @@ class _Session:
         send_stop_ns = load_start_ns + int((sc.ramp_s + sc.duration_s) * 1e9)
         window = Window(load_start_ns, send_stop_ns, send_stop_ns + int(sc.drain_s * 1e9))
         self.state.window = window
-        self.generators = await start_generators(sc, endpoint, window, self.folder.raw, self.opt.locust_web_port)
+        self.generators = await start_generators(
+            sc, endpoint, window, self.folder.raw, self.opt.locust_web_port
+        )
         assert self.sampler is not None
         for gen in self.generators:
             self.sampler.add_process(gen.source, gen.proc.pid)
-        _say(self.opt, f"imbench: {sc.total_users} users over {sc.ramp_s:g} s, then {sc.duration_s:g} s steady, "
-                       f"{len(self.generators)} generator process(es)")
+        _say(
+            self.opt,
+            f"imbench: {sc.total_users} users over {sc.ramp_s:g} s, then {sc.duration_s:g} s steady, "
+            f"{len(self.generators)} generator process(es)",
+        )
         await self._monitor(window)
 
     async def _monitor(self, window: Window) -> None:
@@ -191,17 +213,25 @@ class _Session:
             now = time.monotonic_ns()
             if proc.returncode is not None:
                 at_s = (now - window.load_start_ns) / 1e9
-                self.state.fail("failed", f"backend exited unexpectedly ({_exit_text(proc.returncode)}) "
-                                          f"{at_s:.1f} s after load start")
+                self.state.fail(
+                    "failed",
+                    f"backend exited unexpectedly ({_exit_text(proc.returncode)}) "
+                    f"{at_s:.1f} s after load start",
+                )
                 return
             if all(g.proc.returncode is not None for g in self.generators):
                 for g in self.generators:
                     if g.proc.returncode != 0:
-                        self.state.fail("failed", f"{g.source} exited with {_exit_text(g.proc.returncode or 0)}: "
-                                                  f"{g.log_tail()}")
+                        self.state.fail(
+                            "failed",
+                            f"{g.source} exited with {_exit_text(g.proc.returncode or 0)}: "
+                            f"{g.log_tail()}",
+                        )
                 return
             if now > deadline_ns:
-                self.state.fail("failed", f"generators still running {FINISH_GRACE_S:g} s after the run's end")
+                self.state.fail(
+                    "failed", f"generators still running {FINISH_GRACE_S:g} s after the run's end"
+                )
                 return
             if now >= next_progress_ns:
                 next_progress_ns += int(PROGRESS_INTERVAL_S * 1e9)
@@ -224,7 +254,9 @@ class _Session:
             latency_ms_p50=max((s["latency_ms_p50"] for s in stats), default=0.0),
             latency_ms_p95=max((s["latency_ms_p95"] for s in stats), default=0.0),
             backend_cpu_pct=self.sampler.cpu_pct_recent("backend"),
-            generator_cpu_pct=max((self.sampler.cpu_pct_recent(g.source) for g in self.generators), default=0.0),
+            generator_cpu_pct=max(
+                (self.sampler.cpu_pct_recent(g.source) for g in self.generators), default=0.0
+            ),
             wire_mbps=wire,
         )
         _say(self.opt, progress_line(p))
@@ -274,10 +306,18 @@ def _finalize(folder: RunFolder, manifest: dict[str, Any], state: _State) -> Run
         if invalid:
             state.status = "invalid"
             state.reasons.extend(invalid)
-    manifest.update(status=state.status, reasons=state.reasons, end_utc=datetime.now(UTC).isoformat())
-    manifest["window_ns"] = {"load_start": window.load_start_ns, "send_stop": window.send_stop_ns, "end": window.end_ns}
+    manifest.update(
+        status=state.status, reasons=state.reasons, end_utc=datetime.now(UTC).isoformat()
+    )
+    manifest["window_ns"] = {
+        "load_start": window.load_start_ns,
+        "send_stop": window.send_stop_ns,
+        "end": window.end_ns,
+    }
     folder.finalize_tables(data)
-    summary = summary_document(folder.run_id, state.status, state.reasons, manifest, metrics, window)
+    summary = summary_document(
+        folder.run_id, state.status, state.reasons, manifest, metrics, window
+    )
     folder.write_summary(summary)
     folder.write_manifest(manifest)
     return RunResult(folder, state.status, state.reasons, summary)

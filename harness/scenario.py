@@ -123,7 +123,9 @@ class _Fields:
         if not isinstance(value, str) or not value:
             raise BadInput(self.source, self._name(key), value, "must be a non-empty string")
         if choices and value not in choices:
-            raise BadInput(self.source, self._name(key), value, f"must be one of {', '.join(choices)}")
+            raise BadInput(
+                self.source, self._name(key), value, f"must be one of {', '.join(choices)}"
+            )
         return value
 
     def integer(self, key: str, default: object = None, minimum: int = 0) -> int:
@@ -132,10 +134,12 @@ class _Fields:
             raise BadInput(self.source, self._name(key), value, f"must be an integer >= {minimum}")
         return value
 
-    def number(self, key: str, default: object = None, minimum: float = 0.0, above: bool = False) -> float:
+    def number(
+        self, key: str, default: object = None, minimum: float = 0.0, above: bool = False
+    ) -> float:
         value = self._take(key, _REQUIRED if default is None else default)
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if ok and (value > minimum if above else value >= minimum):
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if is_number and (value > minimum if above else value >= minimum):  # type: ignore[operator]
             return float(value)  # type: ignore[arg-type]
         bound = f"> {minimum:g}" if above else f">= {minimum:g}"
         raise BadInput(self.source, self._name(key), value, f"must be a number {bound}")
@@ -215,9 +219,15 @@ def _parse_workload(source: str, prefix: str, table: object) -> Workload:
     payload = _parse_payload(source, f"{prefix}.payload", fields.table_of("payload"))
     fields.done()
     if users % room_size:
-        what = "an even number (users form 1:1 pairs)" if kind == "chat" else f"a multiple of room_size ({room_size})"
+        what = (
+            "an even number (users form 1:1 pairs)"
+            if kind == "chat"
+            else f"a multiple of room_size ({room_size})"
+        )
         raise BadInput(source, f"{prefix}.users", users, f"must be {what}")
-    return Workload(kind=kind, users=users, send_rate_per_user_hz=rate, payload=payload, room_size=room_size)
+    return Workload(
+        kind=kind, users=users, send_rate_per_user_hz=rate, payload=payload, room_size=room_size
+    )
 
 
 def _parse_payload(source: str, prefix: str, table: object) -> Payload:
@@ -226,9 +236,18 @@ def _parse_payload(source: str, prefix: str, table: object) -> Payload:
     if dist == "fixed":
         payload = Payload(dist, bytes=fields.integer("bytes", minimum=1))
     elif dist == "uniform":
-        payload = Payload(dist, min_bytes=fields.integer("min_bytes", minimum=1), max_bytes=fields.integer("max_bytes", minimum=1))
+        payload = Payload(
+            dist,
+            min_bytes=fields.integer("min_bytes", minimum=1),
+            max_bytes=fields.integer("max_bytes", minimum=1),
+        )
         if payload.max_bytes < payload.min_bytes:
-            raise BadInput(source, f"{prefix}.max_bytes", payload.max_bytes, f"must be >= min_bytes ({payload.min_bytes})")
+            raise BadInput(
+                source,
+                f"{prefix}.max_bytes",
+                payload.max_bytes,
+                f"must be >= min_bytes ({payload.min_bytes})",
+            )
     else:
         payload = Payload(
             dist,
@@ -239,5 +258,7 @@ def _parse_payload(source: str, prefix: str, table: object) -> Payload:
     fields.done()
     largest = max(payload.bytes, payload.max_bytes)
     if largest > MAX_PAYLOAD_BYTES:
-        raise BadInput(source, prefix, largest, f"payload sizes must be <= {MAX_PAYLOAD_BYTES} bytes")
+        raise BadInput(
+            source, prefix, largest, f"payload sizes must be <= {MAX_PAYLOAD_BYTES} bytes"
+        )
     return payload

@@ -21,7 +21,11 @@ from harness import records
 from harness.errors import BadInput
 from harness.summary import RunData
 
-TABLES = {"sent": records.SENT_COLUMNS, "recv": records.RECV_COLUMNS, "events": records.EVENT_COLUMNS}
+TABLES = {
+    "sent": records.SENT_COLUMNS,
+    "recv": records.RECV_COLUMNS,
+    "events": records.EVENT_COLUMNS,
+}
 PARQUET_NAMES = {"sent": "sent.parquet", "recv": "deliveries.parquet", "events": "sessions.parquet"}
 
 
@@ -63,7 +67,9 @@ class RunFolder:
         try:
             doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise BadInput(str(path), "", "(missing)", "this run has no such file; is the folder a run?") from exc
+            raise BadInput(
+                str(path), "", "(missing)", "this run has no such file; is the folder a run?"
+            ) from exc
         except json.JSONDecodeError as exc:
             raise BadInput(str(path), "", "(file)", f"is not valid JSON: {exc}") from exc
         return doc
@@ -73,7 +79,9 @@ class RunFolder:
         columns = list(TABLES[kind])
         frames = []
         for path in sorted(self.raw.glob(f"{kind}-*.csv")):
-            frame = pd.read_csv(path, on_bad_lines="skip", dtype={"detail": "string", "event": "string"})
+            frame = pd.read_csv(
+                path, on_bad_lines="skip", dtype={"detail": "string", "event": "string"}
+            )
             frames.append(frame.dropna(subset=[c for c in columns if c != "detail"]))
         if not frames:
             return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
@@ -126,5 +134,9 @@ def resolve_run(arg: str, results_dir: Path) -> RunFolder:
     runs = [m for m in matches if (m / "manifest.json").exists()]
     if len(runs) == 1:
         return RunFolder(runs[0])
-    accepted = "ambiguous; give more of the run id" if runs else f"no run folder by that path or id under {results_dir}"
+    accepted = (
+        "ambiguous; give more of the run id"
+        if runs
+        else f"no run folder by that path or id under {results_dir}"
+    )
     raise BadInput("imbench show", "run", arg, accepted)

@@ -27,21 +27,30 @@ class RunData:
 def messaging_metrics(data: RunData) -> dict[str, Metric]:
     ready = an.ready_times(data.events)
     expected = an.expected_deliveries(data.sent, data.events)
-    metrics = {f"messaging.{k}": v for k, v in an.delivery_figures(data.sent, data.recv, expected, ready).items()}
+    metrics = {
+        f"messaging.{k}": v
+        for k, v in an.delivery_figures(data.sent, data.recv, expected, ready).items()
+    }
     for kind, name in records.KIND_NAMES.items():
         mask = data.sent["kind"] == kind
         if not mask.any():
             continue
-        sub = an.delivery_figures(data.sent[mask], data.recv[data.recv["kind"] == kind], expected[mask], ready)
+        sub = an.delivery_figures(
+            data.sent[mask], data.recv[data.recv["kind"] == kind], expected[mask], ready
+        )
         metrics.update({f"{name}.{k}": v for k, v in sub.items()})
     if (data.sent["kind"] == records.KIND_GROUP).any():
-        metrics["group.fanout_completion_ms"] = an.distribution(an.fanout_completion_ms(data.sent, data.recv, expected), "ms")
+        metrics["group.fanout_completion_ms"] = an.distribution(
+            an.fanout_completion_ms(data.sent, data.recv, expected), "ms"
+        )
         groups = data.events[data.events["kind"] == records.KIND_GROUP].drop_duplicates("user")
         sizes = groups.groupby("target")["user"].count()
         metrics["group.room_size_mean"] = scalar(sizes.mean(), "users", len(sizes))
     peak = an.peak_concurrent_users(data.events)
     metrics["messaging.peak_concurrent_users"] = scalar(peak, "users", len(ready))
-    metrics["messaging.payload_bytes_mean"] = scalar(data.sent["payload_bytes"].mean() if len(data.sent) else 0.0, "bytes", len(data.sent))
+    metrics["messaging.payload_bytes_mean"] = scalar(
+        data.sent["payload_bytes"].mean() if len(data.sent) else 0.0, "bytes", len(data.sent)
+    )
     return metrics
 
 
@@ -51,7 +60,9 @@ def _send_window_s(data: RunData, window: Window) -> float:
     return (min(window.send_stop_ns, int(data.sent["t_ns"].max())) - window.load_start_ns) / 1e9
 
 
-def resource_metrics(data: RunData, window: Window, delivered: int, sent: int, peak_users: int) -> dict[str, Metric]:
+def resource_metrics(
+    data: RunData, window: Window, delivered: int, sent: int, peak_users: int
+) -> dict[str, Metric]:
     metrics: dict[str, Metric] = {}
     backend = an.source_series(data.samples, "backend")
     load = an.in_window(backend, window.load_start_ns, window.end_ns)
@@ -60,24 +71,34 @@ def resource_metrics(data: RunData, window: Window, delivered: int, sent: int, p
         cpu_s = float(cpu.iloc[-1] - cpu.iloc[0])
         metrics["backend.cpu_core_s"] = scalar(cpu_s, "core_s", len(load))
         metrics["backend.cpu_core_s_per_1k_delivered_msgs"] = scalar(
-            1000 * cpu_s / delivered if delivered else 0.0, "core_s/1k_msgs", len(load) - 1,
-            _per_interval_spread(load, cpu, data.recv))
+            1000 * cpu_s / delivered if delivered else 0.0,
+            "core_s/1k_msgs",
+            len(load) - 1,
+            _per_interval_spread(load, cpu, data.recv),
+        )
         before = backend[backend["t_ns"] < window.load_start_ns]
-        idle_rss = float(before["rss_bytes"].iloc[-1]) if len(before) else float(load["rss_bytes"].iloc[0])
+        idle_rss = (
+            float(before["rss_bytes"].iloc[-1]) if len(before) else float(load["rss_bytes"].iloc[0])
+        )
         peak_rss = float(load["rss_bytes"].max())
         metrics["backend.rss_bytes_peak"] = scalar(peak_rss, "bytes", len(load))
         metrics["backend.rss_bytes_per_user"] = scalar(
-            (peak_rss - idle_rss) / peak_users if peak_users else 0.0, "bytes/user", len(load))
+            (peak_rss - idle_rss) / peak_users if peak_users else 0.0, "bytes/user", len(load)
+        )
     storage = an.source_series(data.samples, "storage")
     if len(storage) >= 2:
         grown = float(storage["storage_bytes"].iloc[-1] - storage["storage_bytes"].iloc[0])
         metrics["backend.storage_bytes_delta"] = scalar(grown, "bytes", len(storage))
-        metrics["backend.storage_bytes_per_stored_msg"] = scalar(grown / sent if sent else 0.0, "bytes/msg", sent)
+        metrics["backend.storage_bytes_per_stored_msg"] = scalar(
+            grown / sent if sent else 0.0, "bytes/msg", sent
+        )
     metrics.update(_wire_metrics(data, window, delivered, sent))
     return metrics
 
 
-def _per_interval_spread(load: pd.DataFrame, cpu: pd.Series, recv: pd.DataFrame) -> tuple[float, float] | None:
+def _per_interval_spread(
+    load: pd.DataFrame, cpu: pd.Series, recv: pd.DataFrame
+) -> tuple[float, float] | None:
     """p25/p75 of CPU per 1k delivered over sampling intervals that delivered messages."""
     t = load["t_ns"].to_numpy()
     counts = np.histogram(recv["t_ns"].to_numpy(), bins=t)[0]
@@ -101,26 +122,34 @@ def _wire_metrics(data: RunData, window: Window, delivered: int, sent: int) -> d
     mbps = 8 * float(load_total.iloc[-1] - load_total.iloc[0]) / span_s / 1e6 if span_s else 0.0
     return {
         "wire.bytes_total": scalar(bytes_total, "bytes", len(wire)),
-        "wire.bytes_per_delivered_msg": scalar(bytes_total / delivered if delivered else 0.0, "bytes/msg", delivered),
+        "wire.bytes_per_delivered_msg": scalar(
+            bytes_total / delivered if delivered else 0.0, "bytes/msg", delivered
+        ),
         "wire.bytes_per_sent_msg": scalar(bytes_total / sent if sent else 0.0, "bytes/msg", sent),
         "wire.mbps_mean": scalar(mbps, "Mbps", len(load)),
     }
 
 
-def generator_metrics(data: RunData, window: Window, sent: int, delivered: int) -> dict[str, Metric]:
+def generator_metrics(
+    data: RunData, window: Window, sent: int, delivered: int
+) -> dict[str, Metric]:
     """Generator CPU over the load window (not its start-up) per message sent + delivered."""
     sources = sorted(s for s in data.samples["source"].unique() if str(s).startswith("generator-"))
     cpu_s = 0.0
     pct_max = 0.0
     for source in sources:
-        series = an.in_window(an.source_series(data.samples, source), window.load_start_ns, window.end_ns)
+        series = an.in_window(
+            an.source_series(data.samples, source), window.load_start_ns, window.end_ns
+        )
         cpu = series["cpu_user_s"] + series["cpu_system_s"]
         cpu_s += float(cpu.iloc[-1] - cpu.iloc[0]) if len(series) >= 2 else 0.0
         pct_max = max(pct_max, an.rolling_cpu_pct_max(series))
     msgs = sent + delivered
     return {
         "generator.cpu_core_s": scalar(cpu_s, "core_s", len(sources)),
-        "generator.cpu_core_s_per_1k_msgs": scalar(1000 * cpu_s / msgs if msgs else 0.0, "core_s/1k_msgs", msgs),
+        "generator.cpu_core_s_per_1k_msgs": scalar(
+            1000 * cpu_s / msgs if msgs else 0.0, "core_s/1k_msgs", msgs
+        ),
         "generator.cpu_pct_max": scalar(pct_max, "pct", len(sources)),
     }
 
@@ -130,13 +159,17 @@ def validity_reasons(metrics: dict[str, Metric], stats: pd.DataFrame, window: Wi
     reasons = []
     cpu_pct = metrics.get("generator.cpu_pct_max", {}).get("value", 0.0)
     if cpu_pct > an.SATURATION_CPU_PCT:
-        reasons.append(f"load generator saturated: {cpu_pct:.0f}% of a core over {an.ROLLING_WINDOW_S:g} s "
-                       f"(limit {an.SATURATION_CPU_PCT:g}%)")
+        reasons.append(
+            f"load generator saturated: {cpu_pct:.0f}% of a core over {an.ROLLING_WINDOW_S:g} s "
+            f"(limit {an.SATURATION_CPU_PCT:g}%)"
+        )
     if not stats.empty and "loop_lag_ms_max" in stats:
         lag = an.in_window(stats, window.load_start_ns, window.end_ns)["loop_lag_ms_max"]
         if len(lag) and float(np.percentile(lag, 95)) > an.LOOP_LAG_LIMIT_MS:
-            reasons.append(f"load generator event loop lagged: p95 of per-second max lag "
-                           f"{np.percentile(lag, 95):.0f} ms (limit {an.LOOP_LAG_LIMIT_MS:g} ms)")
+            reasons.append(
+                f"load generator event loop lagged: p95 of per-second max lag "
+                f"{np.percentile(lag, 95):.0f} ms (limit {an.LOOP_LAG_LIMIT_MS:g} ms)"
+            )
     if metrics.get("messaging.deliveries_expected", {}).get("value", 0) == 0:
         reasons.append("no delivery was owed: no message was sent to a ready recipient")
     return reasons
@@ -151,12 +184,20 @@ def build_metrics(data: RunData, window: Window) -> dict[str, Metric]:
     metrics.update(generator_metrics(data, window, sent, delivered))
     send_s = _send_window_s(data, window)
     if peak and send_s > 0:
-        metrics["messaging.sent_msgs_per_user_per_s"] = scalar(sent / peak / send_s, "msgs/user/s", sent)
+        metrics["messaging.sent_msgs_per_user_per_s"] = scalar(
+            sent / peak / send_s, "msgs/user/s", sent
+        )
     return dict(sorted(metrics.items()))
 
 
-def summary_document(run_id: str, status: str, reasons: list[str], manifest: dict[str, Any],
-                     metrics: dict[str, Metric], window: Window) -> dict[str, Any]:
+def summary_document(
+    run_id: str,
+    status: str,
+    reasons: list[str],
+    manifest: dict[str, Any],
+    metrics: dict[str, Metric],
+    window: Window,
+) -> dict[str, Any]:
     return {
         "schema": "imbench.summary/1",
         "run_id": run_id,

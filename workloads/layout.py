@@ -16,10 +16,26 @@ def layout_slots(scenario: Scenario) -> list[Slot]:
         for i in range(workload.users):
             user = base + i
             if workload.kind == "chat":
-                slots.append(Slot(user, records.KIND_CHAT, base + (i ^ 1), workload.send_rate_per_user_hz, workload.payload))
+                slots.append(
+                    Slot(
+                        user,
+                        records.KIND_CHAT,
+                        base + (i ^ 1),
+                        workload.send_rate_per_user_hz,
+                        workload.payload,
+                    )
+                )
             else:
                 target = room + i // workload.room_size
-                slots.append(Slot(user, records.KIND_GROUP, target, workload.send_rate_per_user_hz, workload.payload))
+                slots.append(
+                    Slot(
+                        user,
+                        records.KIND_GROUP,
+                        target,
+                        workload.send_rate_per_user_hz,
+                        workload.payload,
+                    )
+                )
         if workload.kind == "group":
             room += workload.users // workload.room_size
     return slots

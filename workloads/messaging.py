@@ -55,7 +55,9 @@ class Tally:
 
     def event(self, slot: Slot, name: str, detail: str = "") -> None:
         clean = detail.replace(",", ";").replace("\n", " ")[:200]
-        self.events.rows.append((time.monotonic_ns(), slot.user, slot.kind, slot.target, name, clean))
+        self.events.rows.append(
+            (time.monotonic_ns(), slot.user, slot.kind, slot.target, name, clean)
+        )
 
 
 @dataclass
@@ -145,10 +147,18 @@ class MessagingUser(User):
                 lag = now - due
                 if lag > tally.send_lag_max_ns:
                     tally.send_lag_max_ns = lag
-                tally.sent.rows.append((now, due, slot.user, self.kind, slot.target, seq, len(body), frame_bytes))
+                tally.sent.rows.append(
+                    (now, due, slot.user, self.kind, slot.target, seq, len(body), frame_bytes)
+                )
                 tally.sent_count += 1
-                fire(request_type="WS", name=name, response_time=(time.monotonic_ns() - now) / 1e6,
-                     response_length=frame_bytes, exception=None, context=None)
+                fire(
+                    request_type="WS",
+                    name=name,
+                    response_time=(time.monotonic_ns() - now) / 1e6,
+                    response_length=frame_bytes,
+                    exception=None,
+                    context=None,
+                )
         remaining_s = (plan.end_ns - time.monotonic_ns()) / 1e9
         gevent.sleep(max(0.0, remaining_s) + 3600)
 
@@ -168,12 +178,20 @@ class MessagingUser(User):
                     target = int(room[1:]) if room is not None else -1
                     send_ns = int(msg["ts"])
                     size = len(msg["body"])
-                    tally.recv.rows.append((now, user, int(msg["from"][1:]), kind, target, msg["seq"], send_ns, size))
+                    tally.recv.rows.append(
+                        (now, user, int(msg["from"][1:]), kind, target, msg["seq"], send_ns, size)
+                    )
                     latency_us = (now - send_ns) // 1000
                     tally.latencies_us.append(latency_us)
                     tally.recv_count += 1
-                    fire(request_type="WS", name=names[kind], response_time=latency_us / 1000,
-                         response_length=size, exception=None, context=None)
+                    fire(
+                        request_type="WS",
+                        name=names[kind],
+                        response_time=latency_us / 1000,
+                        response_length=size,
+                        exception=None,
+                        context=None,
+                    )
         except WebSocketClosed as exc:
             if not self.closed:
                 self._lost_connection(f"receive: {exc}")
@@ -209,9 +227,9 @@ class GroupUser(MessagingUser):
     kind = records.KIND_GROUP
 
 
-def bind_user_classes(plan: Plan) -> list[type[MessagingUser]]:
+def bind_user_classes(plan: Plan) -> list[type[User]]:
     """Concrete Locust user classes for this process's slots, one per kind present."""
-    classes: list[type[MessagingUser]] = []
+    classes: list[type[User]] = []
     for base in (ChatUser, GroupUser):
         count = len(plan.slots.get(base.kind, ()))
         if count:

@@ -8,6 +8,7 @@ gevent's, so a blocking `recv` parks only the calling greenlet.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import random
 import socket
@@ -111,11 +112,7 @@ class WebSocket:
             raise WebSocketClosed(str(exc)) from exc
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(WebSocketClosed):
             self._send_control(wsframes.OP_CLOSE, (1000).to_bytes(2, "big"))
-        except WebSocketClosed:
-            pass
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass

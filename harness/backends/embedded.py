@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import sys
 from pathlib import Path
 from typing import Any
-
-import websockets
 
 from harness import __version__
 from harness.backends import Endpoint
@@ -34,14 +33,23 @@ class EmbeddedBackend:
                 "protocol": "websocket+json",
                 "store": "sqlite-wal",
                 "flush_interval_s": embedded_server.FLUSH_INTERVAL_S,
-                "websockets": websockets.__version__,
+                "websockets": importlib.metadata.version("websockets"),
             },
         }
 
     async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint:
         self._data_dir = data_dir
-        argv = [sys.executable, "-m", "harness.backends.embedded_server",
-                "--host", net.server_host, "--port", "0", "--data-dir", str(data_dir)]
+        argv = [
+            sys.executable,
+            "-m",
+            "harness.backends.embedded_server",
+            "--host",
+            net.server_host,
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+        ]
         self._proc = await spawn_server(net, argv, log_path)
         bound = await read_ready_line(self._proc, "READY", READY_TIMEOUT_S, log_path)
         host, _, port = bound.rpartition(":")

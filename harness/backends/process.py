@@ -14,17 +14,24 @@ from harness.network import TestNetwork
 STOP_GRACE_S = 10.0
 
 
-async def spawn_server(net: TestNetwork, argv: Sequence[str], log_path: Path) -> asyncio.subprocess.Process:
+async def spawn_server(
+    net: TestNetwork, argv: Sequence[str], log_path: Path
+) -> asyncio.subprocess.Process:
     """Start `argv` inside the run's namespace (if any), in its own session, stderr to `log_path`."""
     with log_path.open("ab") as log:
         return await asyncio.create_subprocess_exec(
-            *net.exec_prefix(), *argv,
-            stdout=asyncio.subprocess.PIPE, stderr=log, stdin=asyncio.subprocess.DEVNULL,
+            *net.exec_prefix(),
+            *argv,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            stdin=asyncio.subprocess.DEVNULL,
             start_new_session=True,
         )
 
 
-async def read_ready_line(proc: asyncio.subprocess.Process, prefix: str, timeout_s: float, log_path: Path) -> str:
+async def read_ready_line(
+    proc: asyncio.subprocess.Process, prefix: str, timeout_s: float, log_path: Path
+) -> str:
     """Wait for the line starting with `prefix` on the server's stdout; return the rest of it."""
     assert proc.stdout is not None
     try:
@@ -35,12 +42,14 @@ async def read_ready_line(proc: asyncio.subprocess.Process, prefix: str, timeout
                     break
                 text = line.decode(errors="replace").strip()
                 if text.startswith(prefix):
-                    return text[len(prefix):].strip()
+                    return text[len(prefix) :].strip()
     except TimeoutError:
         pass
     await stop_process(proc)
     tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-    raise BackendFailure(f"backend did not become ready within {timeout_s:g} s (exit code {proc.returncode}); log tail:\n{tail}")
+    raise BackendFailure(
+        f"backend did not become ready within {timeout_s:g} s (exit code {proc.returncode}); log tail:\n{tail}"
+    )
 
 
 async def stop_process(proc: asyncio.subprocess.Process, grace_s: float = STOP_GRACE_S) -> None:

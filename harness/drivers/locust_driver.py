@@ -8,8 +8,6 @@ process (gevent monkey-patches this process; asyncio never runs here). It writes
 
 from __future__ import annotations
 
-from locust import events  # noqa: I001  (import Locust first: it monkey-patches the stdlib)
-
 import json
 import signal
 import sys
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+from locust import events
 from locust.env import Environment
 
 from harness import records
@@ -124,7 +123,9 @@ def run(config: DriverConfig) -> int:
     slots: dict[int, deque[Slot]] = {}
     for slot in config.slots:
         slots.setdefault(slot.kind, deque()).append(slot)
-    plan = Plan(config.host, config.port, config.send_stop_ns, config.end_ns, config.seed, tally, slots)
+    plan = Plan(
+        config.host, config.port, config.send_stop_ns, config.end_ns, config.seed, tally, slots
+    )
     env = Environment(user_classes=bind_user_classes(plan), events=events)
     runner = env.create_local_runner()
     if config.web_port is not None:
@@ -150,7 +151,7 @@ def run(config: DriverConfig) -> int:
         record_file.close()
     stats_file.close()
     if env.web_ui is not None:
-        env.web_ui.stop()
+        env.web_ui.stop()  # type: ignore[no-untyped-call]
     return 0
 
 

@@ -8,6 +8,7 @@ rolling CPU use, for live progress and the load-generator self-check.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -45,9 +46,23 @@ class Sampler:
                 continue
             self.latest_process[source] = reading
             self._track_cpu(source, now, reading.cpu_s)
-            rows.append((now, source, f"{reading.cpu_user_s:.3f}", f"{reading.cpu_system_s:.3f}",
-                         reading.rss_bytes, reading.io_read_bytes, reading.io_write_bytes,
-                         reading.procs, "", "", "", "", ""))
+            rows.append(
+                (
+                    now,
+                    source,
+                    f"{reading.cpu_user_s:.3f}",
+                    f"{reading.cpu_system_s:.3f}",
+                    reading.rss_bytes,
+                    reading.io_read_bytes,
+                    reading.io_write_bytes,
+                    reading.procs,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+            )
         if self.wire is not None:
             wire = self.wire.read()
             if wire is not None:
@@ -55,10 +70,27 @@ class Sampler:
                 self._wire_history.append((now, wire.rx_bytes + wire.tx_bytes))
                 if len(self._wire_history) > ROLLING_WINDOW_S / self.interval_s + 1:
                     self._wire_history.popleft()
-                rows.append((now, "wire", "", "", "", "", "", "", wire.rx_bytes, wire.tx_bytes,
-                             wire.rx_packets, wire.tx_packets, ""))
+                rows.append(
+                    (
+                        now,
+                        "wire",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        wire.rx_bytes,
+                        wire.tx_bytes,
+                        wire.rx_packets,
+                        wire.tx_packets,
+                        "",
+                    )
+                )
         if self.storage is not None:
-            rows.append((now, "storage", "", "", "", "", "", "", "", "", "", "", self.storage.read()))
+            rows.append(
+                (now, "storage", "", "", "", "", "", "", "", "", "", "", self.storage.read())
+            )
         self.out.flush()
 
     def _track_cpu(self, source: str, now_ns: int, cpu_s: float) -> None:
@@ -87,7 +119,5 @@ class Sampler:
         """Sample every interval until `stop` is set (the caller takes the final sample)."""
         while not stop.is_set():
             self.sample_once()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval_s)
-            except TimeoutError:
-                pass

@@ -22,7 +22,10 @@ class WireMeter:
     def read(self) -> WireSample | None:
         """Counters now, or None if the interface is gone."""
         try:
-            values = [int((self._dir / name).read_text()) for name in ("rx_bytes", "tx_bytes", "rx_packets", "tx_packets")]
+            values = [
+                int((self._dir / name).read_text())
+                for name in ("rx_bytes", "tx_bytes", "rx_packets", "tx_packets")
+            ]
         except (OSError, ValueError):
             return None
         return WireSample(*values)
