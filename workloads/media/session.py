@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workloads.media.peers import PeerLink
@@ -89,14 +90,21 @@ class MediaSession:
             self._joined.add(id(stream))
             self._write(record)
 
-    async def run(self, interval_s: float, stop: asyncio.Event) -> None:
-        """Sample every `interval_s` on a fixed grid until `stop` is set."""
+    async def run(
+        self,
+        interval_s: float,
+        stop: asyncio.Event,
+        on_samples: Callable[[list[StreamSample]], None] | None = None,
+    ) -> None:
+        """Sample every `interval_s` on a fixed grid until `stop` is set (then once more)."""
         loop = asyncio.get_running_loop()
         next_s = loop.time() + interval_s
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), max(0.0, next_s - loop.time()))
-            await self.sample_once()
+            rows = await self.sample_once()
+            if on_samples:
+                on_samples(rows)
             next_s += interval_s
 
     async def close(self) -> None:

@@ -1,0 +1,201 @@
+"""A media load-generator process: K aiortc peers of one role against the embedded SFU.
+
+Started by the orchestrator as `python -m harness.drivers.media_driver CONFIG.json` (asyncio only;
+never gevent or Locust in this process). It writes `MediaDriverConfig.out_path`, a JSONL file of
+`media.driver`, `media.join` and `media.sample` records (see `workloads.media.sink`), flushed once
+a second, and prints one JSON progress line per second to stdout. It ends after `duration_s`, or
+earlier on SIGTERM/SIGINT: peers leave, every record is flushed, exit 0. A signalling or
+connection failure exits RUN_FAILED (the backend's fault); anything else HARNESS_ERROR.
+
+Media is cheap by construction: clips are generated once and cached, every sender shares one
+in-memory packet list (no encoder runs), and receivers count encoded frames (no decoder runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from harness import exitcodes
+from workloads.media import encoded
+from workloads.media.clips import ClipSpec, ensure_clip, video_spec
+from workloads.media.httpjson import SignallingError
+from workloads.media.netaddr import restrict_host_addresses
+from workloads.media.packets import ClipPackets, load_packets
+from workloads.media.peers import (
+    PeerLink,
+    SfuAddress,
+    leave,
+    publish,
+    subscribe,
+    wait_for_publishers,
+)
+from workloads.media.plan import PlannedPeer, expected_publishers, plan_peers
+from workloads.media.records import StreamSample
+from workloads.media.session import MediaSession
+from workloads.media.sink import JsonlSink
+from workloads.media.tracks import pin_encoder_bitrate
+
+
+@dataclass(frozen=True)
+class MediaDriverConfig:
+    """Everything one media driver process does (JSON file, field names as below)."""
+
+    sfu_host: str
+    sfu_port: int
+    role: str
+    peers: int
+    room_size: int
+    duration_s: float
+    out_path: str
+    generator: int = 0
+    first_peer: int = 0
+    room_prefix: str = "room"
+    publishers_per_room: int | None = None
+    video_codec: str = "vp8"
+    resolution: str = "480p"
+    video_bitrate_bps: int = 1_500_000
+    audio_bitrate_bps: int = 0
+    """0 publishes video only; otherwise an Opus track at this bitrate too."""
+    clip_duration_s: int = 10
+    clip_cache_dir: str | None = None
+    ice_addresses: tuple[str, ...] = ("127.0.0.1",)
+    join_rate_per_s: float = 5.0
+    join_timeout_s: float = 30.0
+    sample_interval_s: float = 1.0
+
+    @classmethod
+    def from_json(cls, text: str) -> MediaDriverConfig:
+        data = json.loads(text)
+        data["ice_addresses"] = tuple(data.get("ice_addresses", cls.ice_addresses))
+        return cls(**data)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def load_sources(config: MediaDriverConfig) -> list[ClipPackets]:
+    """The clips every publisher of this process sends (generated on first use, then cached)."""
+    cache = Path(config.clip_cache_dir) if config.clip_cache_dir else None
+    video = video_spec(
+        config.video_codec, config.resolution, config.video_bitrate_bps, config.clip_duration_s
+    )
+    specs = [video]
+    if config.audio_bitrate_bps:
+        specs.append(ClipSpec("opus", config.audio_bitrate_bps, config.clip_duration_s))
+    return [load_packets(ensure_clip(spec, cache)) for spec in specs]
+
+
+async def _paced(interval_s: float, index: int, started_s: float) -> None:
+    delay_s = started_s + index * interval_s - asyncio.get_running_loop().time()
+    if delay_s > 0:
+        await asyncio.sleep(delay_s)
+
+
+async def join_all(
+    config: MediaDriverConfig,
+    sfu: SfuAddress,
+    planned: list[PlannedPeer],
+    sources: list[ClipPackets],
+    session: MediaSession,
+) -> None:
+    """Publish every publishing peer, then subscribe every subscribing peer, at the join rate."""
+    interval_s = 1.0 / config.join_rate_per_s
+    started_s, step = asyncio.get_running_loop().time(), 0
+    own: dict[str, PeerLink] = {}
+    for k, peer in enumerate(p for p in planned if p.publishes):
+        await _paced(interval_s, step, started_s)
+        step += 1
+        own[peer.peer] = link = await publish(sfu, peer.room, peer.peer, sources, start_index=7 * k)
+        session.links.append(link)
+    want = expected_publishers(config.role, config.room_size, config.publishers_per_room)
+    for peer in (p for p in planned if p.subscribes):
+        found = await wait_for_publishers(sfu, peer.room, want, config.join_timeout_s)
+        for publisher, codecs in sorted(found.items()):
+            if publisher == peer.peer:
+                continue
+            await _paced(interval_s, step, started_s)
+            step += 1
+            rtt = own[peer.peer].rtt_ms if peer.peer in own else None
+            session.links.append(await subscribe(sfu, peer.room, peer.peer, publisher, codecs, rtt))
+
+
+def _progress(samples: list[StreamSample]) -> str:
+    received = [s for s in samples if s.direction == "recv"]
+    return json.dumps(
+        {
+            "recv_streams": len(received),
+            "recv_mbps": round(sum(s.payload_mbps for s in received), 3),
+            "recv_lost": sum(s.packets_lost for s in received),
+            "send_streams": len(samples) - len(received),
+        }
+    )
+
+
+async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = None) -> int:
+    """The driver's composition root; returns an exit code. `stop` ends it early."""
+    restrict_host_addresses(config.ice_addresses)
+    pin_encoder_bitrate(config.video_bitrate_bps)
+    encoded.install()
+    stop = stop or asyncio.Event()
+    sources = load_sources(config)
+    planned = plan_peers(
+        config.role, config.peers, config.room_size, config.first_peer, config.room_prefix
+    )
+    sfu = SfuAddress(config.sfu_host, config.sfu_port)
+    sink = JsonlSink(Path(config.out_path))
+    session = MediaSession(sink)
+    session.event("start", config.to_json())
+    sampler = asyncio.create_task(
+        session.run(config.sample_interval_s, stop, lambda rows: print(_progress(rows), flush=True))
+    )
+    code = exitcodes.OK
+    try:
+        await join_all(config, sfu, planned, sources, session)
+        session.event("joined", f"{len(session.links)} peer connections")
+        await asyncio.wait_for(stop.wait(), config.duration_s)
+    except TimeoutError:
+        pass
+    except (SignallingError, OSError) as exc:
+        session.event("error", f"signalling failed: {exc!r}")
+        code = exitcodes.RUN_FAILED
+    finally:
+        stop.set()
+        await sampler
+        await _leave_all(sfu, planned)
+        await session.close()
+        session.event("end", f"exit {code}")
+        sink.close()
+    return code
+
+
+async def _leave_all(sfu: SfuAddress, planned: list[PlannedPeer]) -> None:
+    for peer in planned:
+        with contextlib.suppress(SignallingError, OSError):  # the SFU may already be gone
+            await leave(sfu, peer.room, peer.peer)
+
+
+async def _main_async(config: MediaDriverConfig) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return await run_driver(config, stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m harness.drivers.media_driver CONFIG.json", file=sys.stderr)
+        return exitcodes.BAD_INPUT
+    config = MediaDriverConfig.from_json(Path(args[0]).read_text(encoding="utf-8"))
+    return asyncio.run(_main_async(config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
