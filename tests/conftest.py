@@ -1,0 +1,87 @@
+"""Shared test helpers: small scenario files, and a check that a run left nothing behind."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from harness.network import list_namespaces
+
+IMBENCH = [sys.executable, "-m", "harness.cli"]
+
+SMALL_SCENARIO = """\
+[scenario]
+name = "{name}"
+backend = "embedded"
+duration_s = {duration_s}
+ramp_s = {ramp_s}
+drain_s = 2
+seed = 7
+
+[network]
+mode = "{mode}"
+
+[generators]
+processes = {processes}
+
+[[workload]]
+kind = "chat"
+users = 20
+send_rate_per_user_hz = 4.0
+payload = {{ distribution = "fixed", bytes = 150 }}
+
+[[workload]]
+kind = "group"
+users = 20
+room_size = 5
+send_rate_per_user_hz = 2.0
+payload = {{ distribution = "uniform", min_bytes = 50, max_bytes = 250 }}
+"""
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Callable[..., Path]:
+    def make(name: str = "small", duration_s: float = 6, ramp_s: float = 2, mode: str = "auto",
+             processes: int = 1) -> Path:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(SMALL_SCENARIO.format(name=name, duration_s=duration_s, ramp_s=ramp_s,
+                                              mode=mode, processes=processes))
+        return path
+
+    return make
+
+
+def run_processes(marker: str) -> list[psutil.Process]:
+    """Backend or generator processes whose command line mentions `marker` (e.g. a results dir)."""
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if marker in cmdline and ("embedded_server" in cmdline or "locust_driver" in cmdline):
+            found.append(proc)
+    return found
+
+
+@pytest.fixture
+def leaves_nothing_behind(tmp_path: Path) -> Iterator[None]:
+    """After the test: no new imbench namespace, veth or process of this test's runs survives."""
+    before = set(list_namespaces())
+    links_before = _imbench_links()
+    yield
+    deadline = time.monotonic() + 5
+    while run_processes(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert run_processes(str(tmp_path)) == []
+    assert set(list_namespaces()) - before == set()
+    assert _imbench_links() - links_before == set()
+
+
+def _imbench_links() -> set[str]:
+    return {p.name for p in Path("/sys/class/net").iterdir() if p.name.startswith(("ih", "in"))}
