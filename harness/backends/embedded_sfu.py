@@ -23,7 +23,7 @@ HTTP API (JSON bodies; one request per connection):
     POST /rooms/<room>/leave      {"peer"} → {}
     GET  /stats                   → {"rooms", "publications", "subscriptions",
                                      "ingress_payload_bytes", "egress_payload_bytes",
-                                     "egress_packets"}
+                                     "egress_packets"}  (cumulative since start; payload only)
     GET  /health                  → {"ok": true}
 """
 
@@ -92,6 +92,10 @@ class Sfu:
 
     def __init__(self) -> None:
         self.rooms: dict[str, Room] = {}
+        self._closed_ingress_bytes = 0
+        self._closed_egress_bytes = 0
+        self._closed_egress_packets = 0
+        """Sent by subscriptions already closed, so /stats stays cumulative."""
 
     async def handle(self, method: str, path: str, body: JsonObject) -> tuple[int, JsonObject]:
         parts = [p for p in path.split("?")[0].split("/") if p]
@@ -159,23 +163,26 @@ class Sfu:
     async def leave(self, room: Room, peer: str) -> None:
         publication = room.publications.pop(peer, None)
         if publication is not None:
+            self._closed_ingress_bytes += sum(f.payload_bytes for f in publication.fanouts.values())
             await _close_publication(publication)
         gone = [s for s in room.subscriptions if peer in (s.peer, s.publisher)]
         room.subscriptions = [s for s in room.subscriptions if s not in gone]
         for subscription in gone:
+            sent_bytes, sent_packets = await _sent(subscription.pc)
+            self._closed_egress_bytes += sent_bytes
+            self._closed_egress_packets += sent_packets
             await _close_subscription(subscription)
 
     async def stats(self) -> JsonObject:
         publications = [p for r in self.rooms.values() for p in r.publications.values()]
         subscriptions = [s for r in self.rooms.values() for s in r.subscriptions]
-        egress_bytes = egress_packets = 0
+        egress_bytes, egress_packets = self._closed_egress_bytes, self._closed_egress_packets
         for subscription in subscriptions:
-            for sender in subscription.pc.getSenders():
-                for stats in (await sender.getStats()).values():
-                    if stats.type == "outbound-rtp":
-                        egress_bytes += stats.bytesSent
-                        egress_packets += stats.packetsSent
-        ingress = sum(f.payload_bytes for p in publications for f in p.fanouts.values())
+            sent_bytes, sent_packets = await _sent(subscription.pc)
+            egress_bytes += sent_bytes
+            egress_packets += sent_packets
+        ingress = self._closed_ingress_bytes
+        ingress += sum(f.payload_bytes for p in publications for f in p.fanouts.values())
         return {
             "rooms": len(self.rooms),
             "publications": len(publications),
@@ -190,6 +197,17 @@ class Sfu:
             for peer in list(room.publications) + [s.peer for s in room.subscriptions]:
                 await self.leave(room, peer)
         self.rooms.clear()
+
+
+async def _sent(pc: RTCPeerConnection) -> tuple[int, int]:
+    """RTP payload bytes and packets this peer connection has sent so far."""
+    sent_bytes = sent_packets = 0
+    for sender in pc.getSenders():
+        for stats in (await sender.getStats()).values():
+            if stats.type == "outbound-rtp":
+                sent_bytes += stats.bytesSent
+                sent_packets += stats.packetsSent
+    return sent_bytes, sent_packets
 
 
 async def _close_publication(publication: Publication) -> None:

@@ -12,6 +12,8 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from workloads.media.records import StreamSample
+
 RECORD_TYPES = {
     "StreamSample": "media.sample",
     "StreamJoin": "media.join",
@@ -52,3 +54,11 @@ def read_records(path: Path, record: str) -> list[dict[str, Any]]:
         if row.get("record") == record:
             rows.append(row)
     return rows
+
+
+def read_samples(path: Path) -> list[StreamSample]:
+    """The `media.sample` records of a driver file, as StreamSample objects."""
+    return [
+        StreamSample(**{k: v for k, v in row.items() if k != "record"})
+        for row in read_records(path, "media.sample")
+    ]
