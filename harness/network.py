@@ -33,6 +33,8 @@ _counter = itertools.count()
 class TestNetwork:
     """Where the backend listens and which interface meters its wire bytes."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     method: str
     server_host: str
     client_host: str

@@ -185,9 +185,8 @@ async def serve_forever(host: str, port: int, data_dir: Path) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     flusher = asyncio.create_task(_flusher(store))
-    async with serve(
-        server.handle, host, port, compression=None, max_size=2**21, ping_interval=None
-    ) as ws_server:
+    options = {"compression": None, "max_size": 2**21, "ping_interval": None, "close_timeout": 1}
+    async with serve(server.handle, host, port, **options) as ws_server:  # type: ignore[arg-type]
         bound = ws_server.sockets[0].getsockname()
         print(f"READY {bound[0]}:{bound[1]}", flush=True)
         await stop.wait()

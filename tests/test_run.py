@@ -1,0 +1,174 @@
+"""End-to-end runs: real embedded server in a real namespace, real Locust generators, real meters."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness import exitcodes
+from harness.network import NET_LOOPBACK, NET_NETNS, TestNetwork
+from harness.run import RunOptions, execute
+from harness.scenario import load_scenario
+from tests.conftest import IMBENCH, needs_root, run_processes
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def pcap_bytes(path: Path) -> int:
+    """Sum of original frame lengths in a classic pcap file."""
+    data = path.read_bytes()
+    endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    pos, total = 24, 0
+    while pos + 16 <= len(data):
+        _sec, _usec, incl, orig = struct.unpack(endian + "IIII", data[pos : pos + 16])
+        total += orig
+        pos += 16 + incl
+    return total
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump is installed by .ci/run")
+def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_a_capture(
+    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
+) -> None:
+    capture = tmp_path / "veth.pcap"
+    tcpdump: list[subprocess.Popen[bytes]] = []
+
+    def start_capture(net: TestNetwork) -> None:
+        proc = subprocess.Popen(["tcpdump", "-i", net.meter_interface, "-n", "-U", "-w", str(capture)],
+                                stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        assert b"listening on" in proc.stderr.readline()
+        tcpdump.append(proc)
+
+    options = RunOptions(results_dir=tmp_path / "results", quiet=True, on_network_ready=start_capture)
+    result = execute(load_scenario(scenario_file(duration_s=8)), options)
+    tcpdump[0].send_signal(signal.SIGINT)
+    tcpdump[0].wait(10)
+
+    assert result.status == "ok", result.reasons
+    summary = result.summary
+    assert summary["net_method"] == NET_NETNS
+    metrics = summary["metrics"]
+    assert metrics["messaging.delivery_ratio"]["value"] == 1.0
+    for name, metric in metrics.items():
+        figure = metric.get("value", metric.get("p50"))
+        if name.endswith(("lost", "duplicates", "reordered")):
+            assert figure == 0, name
+        else:
+            assert figure is not None and figure > 0, (name, metric)
+            assert metric["unit"] and metric["n"] > 0, name
+    assert metrics["wire.bytes_per_delivered_msg"]["value"] > metrics["messaging.payload_bytes_mean"]["value"]
+
+    meter_bytes = metrics["wire.bytes_total"]["value"]
+    captured = pcap_bytes(capture)
+    assert captured > 100_000
+    assert abs(meter_bytes - captured) / captured < 0.02, (meter_bytes, captured)
+
+    folder = result.folder.path
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and manifest["end_utc"] and len(manifest["scenario_sha256"]) == 64
+    assert manifest["packages"]["locust"] != "not installed"
+    delivered = pd.read_parquet(folder / "deliveries.parquet")
+    assert len(delivered) == metrics["messaging.messages_delivered"]["value"]
+    samples = pd.read_parquet(folder / "samples.parquet")
+    assert set(samples["source"]) == {"backend", "generator-0", "wire", "storage"}
+    backend_times = samples[samples["source"] == "backend"]["t_ns"].diff().dropna() / 1e9
+    assert backend_times.median() <= 1.05, "meters sample at >= 1 Hz"
+
+
+def test_a_loopback_run_with_two_generators_says_its_figures_are_approximate(
+    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
+) -> None:
+    options = RunOptions(results_dir=tmp_path / "results", quiet=True)
+    result = execute(load_scenario(scenario_file(mode="loopback", processes=2, duration_s=4)), options)
+    assert result.status == "ok", result.reasons
+    assert result.summary["net_method"] == NET_LOOPBACK
+    assert result.summary["metrics"]["messaging.delivery_ratio"]["value"] == 1.0
+    assert {p.name for p in (result.folder.raw).glob("sent-*.csv")} == {"sent-0.csv", "sent-1.csv"}
+
+    shown = subprocess.run([*IMBENCH, "show", str(result.folder.path)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert shown.returncode == exitcodes.OK
+    assert "status   ok" in shown.stdout and "delivery ratio" in shown.stdout
+
+
+def _start_cli_run(tmp_path: Path, scenario: Path) -> tuple[subprocess.Popen[str], Path]:
+    results = tmp_path / "results"
+    proc = subprocess.Popen([*IMBENCH, "run", str(scenario), "--results-dir", str(results), "--no-cost"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    return proc, results
+
+
+def _wait_for_load(tmp_path: Path, proc: subprocess.Popen[str], seconds_of_load: float) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        procs = run_processes(str(tmp_path))
+        if any("locust_driver" in " ".join(p.cmdline()) for p in procs):
+            time.sleep(seconds_of_load)
+            return
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.2)
+    raise AssertionError("the load never started")
+
+
+def _only_run(results: Path) -> Path:
+    runs = [p for p in results.iterdir() if p.is_dir()]
+    assert len(runs) == 1
+    return runs[0]
+
+
+@needs_root
+def test_killing_the_backend_mid_run_ends_failed_with_readable_partial_records(
+    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
+) -> None:
+    proc, results = _start_cli_run(tmp_path, scenario_file(duration_s=30))
+    _wait_for_load(tmp_path, proc, 7.0)
+    backend = [p for p in run_processes(str(tmp_path)) if "embedded_server" in " ".join(p.cmdline())]
+    assert len(backend) == 1
+    os.kill(backend[0].pid, signal.SIGKILL)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == exitcodes.RUN_FAILED, out
+
+    run = _only_run(results)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["partial"] is True
+    assert any("backend exited unexpectedly (killed by SIGKILL)" in r for r in summary["reasons"]), summary["reasons"]
+    assert json.loads((run / "manifest.json").read_text())["status"] == "failed"
+    sent = pd.read_parquet(run / "sent.parquet")
+    delivered = pd.read_parquet(run / "deliveries.parquet")
+    assert len(sent) > 100 and len(delivered) > 100
+    sessions = pd.read_parquet(run / "sessions.parquet")
+    assert (sessions["event"] == "error").sum() > 0, "users saw their connections drop"
+    shown = subprocess.run([*IMBENCH, "show", str(run)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert shown.returncode == exitcodes.RUN_FAILED and "(partial)" in shown.stdout
+
+
+@needs_root
+def test_ctrl_c_ends_the_run_aborted_and_keeps_what_was_recorded(
+    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
+) -> None:
+    proc, results = _start_cli_run(tmp_path, scenario_file(duration_s=30))
+    _wait_for_load(tmp_path, proc, 6.0)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == exitcodes.ABORTED, out
+    assert "status   aborted  (partial)" in out and "interrupted by SIGINT" in out
+
+    run = _only_run(results)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "aborted"
+    assert summary["metrics"]["messaging.messages_delivered"]["value"] > 100
+    raw_rows = sum(1 for _ in io.open(run / "raw" / "recv-0.csv")) - 1
+    assert raw_rows == len(pd.read_parquet(run / "deliveries.parquet"))
