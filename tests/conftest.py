@@ -44,16 +44,26 @@ send_rate_per_user_hz = 2.0
 payload = {{ distribution = "uniform", min_bytes = 50, max_bytes = 250 }}
 """
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="network namespaces need root (CI runs as root)"
+)
 
 
 @pytest.fixture
 def scenario_file(tmp_path: Path) -> Callable[..., Path]:
-    def make(name: str = "small", duration_s: float = 6, ramp_s: float = 2, mode: str = "auto",
-             processes: int = 1) -> Path:
+    def make(
+        name: str = "small",
+        duration_s: float = 6,
+        ramp_s: float = 2,
+        mode: str = "auto",
+        processes: int = 1,
+    ) -> Path:
         path = tmp_path / f"{name}.toml"
-        path.write_text(SMALL_SCENARIO.format(name=name, duration_s=duration_s, ramp_s=ramp_s,
-                                              mode=mode, processes=processes))
+        path.write_text(
+            SMALL_SCENARIO.format(
+                name=name, duration_s=duration_s, ramp_s=ramp_s, mode=mode, processes=processes
+            )
+        )
         return path
 
     return make

@@ -19,8 +19,17 @@ from workloads.wsclient import WebSocket, WebSocketClosed
 def server(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
     data = tmp_path / "data"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.backends.embedded_server", "--port", "0", "--data-dir", str(data)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "harness.backends.embedded_server",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -45,14 +54,25 @@ def login(port: int, user: str) -> WebSocket:
     return ws
 
 
-def test_a_direct_message_reaches_only_its_recipient_with_the_senders_name(server: tuple[int, Path, subprocess.Popen[str]]) -> None:
+def test_a_direct_message_reaches_only_its_recipient_with_the_senders_name(
+    server: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
     port, _, _ = server
     alice, bob = login(port, "u0"), login(port, "u1")
     alice.send_text(b'{"op":"send","to":"u1","seq":1,"ts":5,"body":"hello"}')
-    assert next_msg(bob) == {"op": "msg", "to": "u1", "seq": 1, "ts": 5, "body": "hello", "from": "u0"}
+    assert next_msg(bob) == {
+        "op": "msg",
+        "to": "u1",
+        "seq": 1,
+        "ts": 5,
+        "body": "hello",
+        "from": "u0",
+    }
 
 
-def test_a_room_message_fans_out_to_every_other_member(server: tuple[int, Path, subprocess.Popen[str]]) -> None:
+def test_a_room_message_fans_out_to_every_other_member(
+    server: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
     port, _, _ = server
     members = [login(port, f"u{i}") for i in range(4)]
     for i, ws in enumerate(members):
@@ -66,7 +86,9 @@ def test_a_room_message_fans_out_to_every_other_member(server: tuple[int, Path, 
         next(members[0].messages())  # the sender gets no copy (the read times out)
 
 
-def test_malformed_frames_get_an_error_and_the_connection_survives(server: tuple[int, Path, subprocess.Popen[str]]) -> None:
+def test_malformed_frames_get_an_error_and_the_connection_survives(
+    server: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
     port, _, _ = server
     ws = login(port, "u0")
     ws.send_text(b"not json")
@@ -77,7 +99,9 @@ def test_malformed_frames_get_an_error_and_the_connection_survives(server: tuple
     assert next_msg(ws)["op"] == "joined"
 
 
-def test_history_survives_a_restart_in_sqlite_wal(server: tuple[int, Path, subprocess.Popen[str]]) -> None:
+def test_history_survives_a_restart_in_sqlite_wal(
+    server: tuple[int, Path, subprocess.Popen[str]],
+) -> None:
     port, data, proc = server
     ws = login(port, "u0")
     ws.send_text(b'{"op":"join","room":"r1"}')

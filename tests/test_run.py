@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -47,13 +46,17 @@ def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_
     tcpdump: list[subprocess.Popen[bytes]] = []
 
     def start_capture(net: TestNetwork) -> None:
-        proc = subprocess.Popen(["tcpdump", "-i", net.meter_interface, "-n", "-U", "-w", str(capture)],
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            ["tcpdump", "-i", net.meter_interface, "-n", "-U", "-w", str(capture)],
+            stderr=subprocess.PIPE,
+        )
         assert proc.stderr is not None
         assert b"listening on" in proc.stderr.readline()
         tcpdump.append(proc)
 
-    options = RunOptions(results_dir=tmp_path / "results", quiet=True, on_network_ready=start_capture)
+    options = RunOptions(
+        results_dir=tmp_path / "results", quiet=True, on_network_ready=start_capture
+    )
     result = execute(load_scenario(scenario_file(duration_s=8)), options)
     tcpdump[0].send_signal(signal.SIGINT)
     tcpdump[0].wait(10)
@@ -70,7 +73,10 @@ def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_
         else:
             assert figure is not None and figure > 0, (name, metric)
             assert metric["unit"] and metric["n"] > 0, name
-    assert metrics["wire.bytes_per_delivered_msg"]["value"] > metrics["messaging.payload_bytes_mean"]["value"]
+    assert (
+        metrics["wire.bytes_per_delivered_msg"]["value"]
+        > metrics["messaging.payload_bytes_mean"]["value"]
+    )
 
     meter_bytes = metrics["wire.bytes_total"]["value"]
     captured = pcap_bytes(capture)
@@ -79,7 +85,11 @@ def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_
 
     folder = result.folder.path
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["status"] == "ok" and manifest["end_utc"] and len(manifest["scenario_sha256"]) == 64
+    assert (
+        manifest["status"] == "ok"
+        and manifest["end_utc"]
+        and len(manifest["scenario_sha256"]) == 64
+    )
     assert manifest["packages"]["locust"] != "not installed"
     delivered = pd.read_parquet(folder / "deliveries.parquet")
     assert len(delivered) == metrics["messaging.messages_delivered"]["value"]
@@ -93,21 +103,34 @@ def test_a_loopback_run_with_two_generators_says_its_figures_are_approximate(
     tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
 ) -> None:
     options = RunOptions(results_dir=tmp_path / "results", quiet=True)
-    result = execute(load_scenario(scenario_file(mode="loopback", processes=2, duration_s=4)), options)
+    result = execute(
+        load_scenario(scenario_file(mode="loopback", processes=2, duration_s=4)), options
+    )
     assert result.status == "ok", result.reasons
     assert result.summary["net_method"] == NET_LOOPBACK
     assert result.summary["metrics"]["messaging.delivery_ratio"]["value"] == 1.0
     assert {p.name for p in (result.folder.raw).glob("sent-*.csv")} == {"sent-0.csv", "sent-1.csv"}
 
-    shown = subprocess.run([*IMBENCH, "show", str(result.folder.path)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    shown = subprocess.run(
+        [*IMBENCH, "show", str(result.folder.path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert shown.returncode == exitcodes.OK
     assert "status   ok" in shown.stdout and "delivery ratio" in shown.stdout
 
 
 def _start_cli_run(tmp_path: Path, scenario: Path) -> tuple[subprocess.Popen[str], Path]:
     results = tmp_path / "results"
-    proc = subprocess.Popen([*IMBENCH, "run", str(scenario), "--results-dir", str(results), "--no-cost"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [*IMBENCH, "run", str(scenario), "--results-dir", str(results), "--no-cost"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
     return proc, results
 
 
@@ -135,7 +158,9 @@ def test_killing_the_backend_mid_run_ends_failed_with_readable_partial_records(
 ) -> None:
     proc, results = _start_cli_run(tmp_path, scenario_file(duration_s=30))
     _wait_for_load(tmp_path, proc, 7.0)
-    backend = [p for p in run_processes(str(tmp_path)) if "embedded_server" in " ".join(p.cmdline())]
+    backend = [
+        p for p in run_processes(str(tmp_path)) if "embedded_server" in " ".join(p.cmdline())
+    ]
     assert len(backend) == 1
     os.kill(backend[0].pid, signal.SIGKILL)
     out, _ = proc.communicate(timeout=60)
@@ -144,14 +169,18 @@ def test_killing_the_backend_mid_run_ends_failed_with_readable_partial_records(
     run = _only_run(results)
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["partial"] is True
-    assert any("backend exited unexpectedly (killed by SIGKILL)" in r for r in summary["reasons"]), summary["reasons"]
+    assert any(
+        "backend exited unexpectedly (killed by SIGKILL)" in r for r in summary["reasons"]
+    ), summary["reasons"]
     assert json.loads((run / "manifest.json").read_text())["status"] == "failed"
     sent = pd.read_parquet(run / "sent.parquet")
     delivered = pd.read_parquet(run / "deliveries.parquet")
     assert len(sent) > 100 and len(delivered) > 100
     sessions = pd.read_parquet(run / "sessions.parquet")
     assert (sessions["event"] == "error").sum() > 0, "users saw their connections drop"
-    shown = subprocess.run([*IMBENCH, "show", str(run)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    shown = subprocess.run(
+        [*IMBENCH, "show", str(run)], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert shown.returncode == exitcodes.RUN_FAILED and "(partial)" in shown.stdout
 
 
@@ -170,5 +199,5 @@ def test_ctrl_c_ends_the_run_aborted_and_keeps_what_was_recorded(
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "aborted"
     assert summary["metrics"]["messaging.messages_delivered"]["value"] > 100
-    raw_rows = sum(1 for _ in io.open(run / "raw" / "recv-0.csv")) - 1
+    raw_rows = len((run / "raw" / "recv-0.csv").read_text().splitlines()) - 1
     assert raw_rows == len(pd.read_parquet(run / "deliveries.parquet"))

@@ -44,7 +44,12 @@ def test_the_shipped_quickstart_scenario_is_valid() -> None:
 
 def test_defaults_are_filled_in_and_recorded() -> None:
     scenario = parse_scenario(with_change("scenario.name", "t"))
-    assert (scenario.ramp_s, scenario.drain_s, scenario.network_mode, scenario.generator_processes) == (0.0, 2.0, "auto", 1)
+    assert (
+        scenario.ramp_s,
+        scenario.drain_s,
+        scenario.network_mode,
+        scenario.generator_processes,
+    ) == (0.0, 2.0, "auto", 1)
     assert scenario.workloads[0].payload.distribution == "fixed"
     assert scenario.resolved()["workloads"][0]["users"] == 4
 
@@ -52,22 +57,90 @@ def test_defaults_are_filled_in_and_recorded() -> None:
 @pytest.mark.parametrize(
     ("case", "path", "value", "field", "accepted"),
     [
-        ("an unknown backend is named with the accepted ones", "scenario.backend", "kafka", "scenario.backend", "must be one of embedded"),
+        (
+            "an unknown backend is named with the accepted ones",
+            "scenario.backend",
+            "kafka",
+            "scenario.backend",
+            "must be one of embedded",
+        ),
         ("negative users are refused", "workload.0.users", -3, "workload[0].users", "integer >= 1"),
-        ("a zero duration is refused", "scenario.duration_s", 0, "scenario.duration_s", "number > 0"),
-        ("a duration given as text is refused", "scenario.duration_s", "60s", "scenario.duration_s", "number > 0"),
-        ("a misspelt key is an unknown key", "scenario.duraton_s", 5, "scenario.duraton_s", "unknown key"),
-        ("an unknown workload kind is refused", "workload.0.kind", "video", "workload[0].kind", "must be one of chat, group"),
-        ("an odd number of chat users cannot pair", "workload.0.users", 5, "workload[0].users", "even number"),
+        (
+            "a zero duration is refused",
+            "scenario.duration_s",
+            0,
+            "scenario.duration_s",
+            "number > 0",
+        ),
+        (
+            "a duration given as text is refused",
+            "scenario.duration_s",
+            "60s",
+            "scenario.duration_s",
+            "number > 0",
+        ),
+        (
+            "a misspelt key is an unknown key",
+            "scenario.duraton_s",
+            5,
+            "scenario.duraton_s",
+            "unknown key",
+        ),
+        (
+            "an unknown workload kind is refused",
+            "workload.0.kind",
+            "video",
+            "workload[0].kind",
+            "must be one of chat, group",
+        ),
+        (
+            "an odd number of chat users cannot pair",
+            "workload.0.users",
+            5,
+            "workload[0].users",
+            "even number",
+        ),
         ("a missing name is required", "scenario.name", ..., "scenario.name", "is required"),
-        ("a boolean is not a rate", "workload.0.send_rate_per_user_hz", True, "workload[0].send_rate_per_user_hz", "number > 0"),
-        ("an unknown network mode is refused", "network", {"mode": "wifi"}, "network.mode", "auto, netns, loopback"),
-        ("more generator processes than users is refused", "generators", {"processes": 9}, "generators.processes", "must not exceed"),
-        ("an unknown payload distribution is refused", "workload.0.payload", {"distribution": "zipf"}, "workload[0].payload.distribution", "fixed, uniform, lognormal"),
-        ("an inverted uniform range is refused", "workload.0.payload", {"distribution": "uniform", "min_bytes": 9, "max_bytes": 3}, "workload[0].payload.max_bytes", ">= min_bytes"),
+        (
+            "a boolean is not a rate",
+            "workload.0.send_rate_per_user_hz",
+            True,
+            "workload[0].send_rate_per_user_hz",
+            "number > 0",
+        ),
+        (
+            "an unknown network mode is refused",
+            "network",
+            {"mode": "wifi"},
+            "network.mode",
+            "auto, netns, loopback",
+        ),
+        (
+            "more generator processes than users is refused",
+            "generators",
+            {"processes": 9},
+            "generators.processes",
+            "must not exceed",
+        ),
+        (
+            "an unknown payload distribution is refused",
+            "workload.0.payload",
+            {"distribution": "zipf"},
+            "workload[0].payload.distribution",
+            "fixed, uniform, lognormal",
+        ),
+        (
+            "an inverted uniform range is refused",
+            "workload.0.payload",
+            {"distribution": "uniform", "min_bytes": 9, "max_bytes": 3},
+            "workload[0].payload.max_bytes",
+            ">= min_bytes",
+        ),
     ],
 )
-def test_bad_scenarios_name_file_field_value_and_what_is_accepted(case: str, path: str, value: object, field: str, accepted: str) -> None:
+def test_bad_scenarios_name_file_field_value_and_what_is_accepted(
+    case: str, path: str, value: object, field: str, accepted: str
+) -> None:
     with pytest.raises(BadInput) as err:
         parse_scenario(with_change(path, value), "bad.toml")
     assert err.value.field == field, case
@@ -80,8 +153,12 @@ def test_bad_scenarios_name_file_field_value_and_what_is_accepted(case: str, pat
 
 
 def test_group_users_must_fill_whole_rooms() -> None:
-    doc = with_change("workload", [{"kind": "group", "users": 7, "room_size": 3, "send_rate_per_user_hz": 1}])
-    with pytest.raises(BadInput, match=r"workload\[0\]\.users = 7: must be a multiple of room_size \(3\)"):
+    doc = with_change(
+        "workload", [{"kind": "group", "users": 7, "room_size": 3, "send_rate_per_user_hz": 1}]
+    )
+    with pytest.raises(
+        BadInput, match=r"workload\[0\]\.users = 7: must be a multiple of room_size \(3\)"
+    ):
         parse_scenario(doc)
 
 
@@ -89,23 +166,52 @@ def test_group_users_must_fill_whole_rooms() -> None:
     ("case", "text", "expected"),
     [
         ("broken TOML says so, with the file", "[scenario\nname = 1", "is not valid TOML"),
-        ("an unknown backend", '[scenario]\nname="x"\nduration_s=1\nbackend="nope"\n[[workload]]\nkind="chat"\nusers=2\nsend_rate_per_user_hz=1\n', "scenario.backend = 'nope'"),
-        ("negative users", '[scenario]\nname="x"\nduration_s=1\n[[workload]]\nkind="chat"\nusers=-2\nsend_rate_per_user_hz=1\n', "workload[0].users = -2"),
-        ("a bad duration", '[scenario]\nname="x"\nduration_s=-1\n[[workload]]\nkind="chat"\nusers=2\nsend_rate_per_user_hz=1\n', "scenario.duration_s = -1"),
-        ("an unknown top-level key", '[scenario]\nname="x"\nduration_s=1\n[extra]\n[[workload]]\nkind="chat"\nusers=2\nsend_rate_per_user_hz=1\n', "extra = {}: unknown key"),
+        (
+            "an unknown backend",
+            '[scenario]\nname="x"\nduration_s=1\nbackend="nope"\n[[workload]]\nkind="chat"\nusers=2\nsend_rate_per_user_hz=1\n',
+            "scenario.backend = 'nope'",
+        ),
+        (
+            "negative users",
+            '[scenario]\nname="x"\nduration_s=1\n[[workload]]\nkind="chat"\nusers=-2\nsend_rate_per_user_hz=1\n',
+            "workload[0].users = -2",
+        ),
+        (
+            "a bad duration",
+            '[scenario]\nname="x"\nduration_s=-1\n[[workload]]\nkind="chat"\nusers=2\nsend_rate_per_user_hz=1\n',
+            "scenario.duration_s = -1",
+        ),
+        (
+            "an unknown top-level key",
+            '[scenario]\nname="x"\nduration_s=1\n[extra]\n[[workload]]\nkind="chat"\nusers=2\nsend_rate_per_user_hz=1\n',
+            "extra = {}: unknown key",
+        ),
     ],
 )
-def test_imbench_run_exits_with_the_bad_input_code_before_starting(tmp_path: Path, case: str, text: str, expected: str) -> None:
+def test_imbench_run_exits_with_the_bad_input_code_before_starting(
+    tmp_path: Path, case: str, text: str, expected: str
+) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(text)
-    done = subprocess.run([*IMBENCH, "run", str(path), "--results-dir", str(tmp_path / "results")],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [*IMBENCH, "run", str(path), "--results-dir", str(tmp_path / "results")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == exitcodes.BAD_INPUT, (case, done.stderr)
     assert str(path) in done.stderr and expected in done.stderr, (case, done.stderr)
     assert not (tmp_path / "results").exists(), "nothing may start for a bad scenario"
 
 
 def test_a_missing_scenario_file_is_bad_input(tmp_path: Path) -> None:
-    done = subprocess.run([*IMBENCH, "run", str(tmp_path / "nope.toml")], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [*IMBENCH, "run", str(tmp_path / "nope.toml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == exitcodes.BAD_INPUT
     assert "nope.toml" in done.stderr and "cannot be read" in done.stderr

@@ -20,7 +20,10 @@ def test_masking_twice_gives_the_payload_back(payload: bytes, key: bytes) -> Non
 
 
 def test_masking_xors_each_byte_with_the_key_in_turn() -> None:
-    assert wsframes.mask_payload(b"\x00\x00\x00\x00\xff", b"\x01\x02\x03\x04") == b"\x01\x02\x03\x04\xfe"
+    assert (
+        wsframes.mask_payload(b"\x00\x00\x00\x00\xff", b"\x01\x02\x03\x04")
+        == b"\x01\x02\x03\x04\xfe"
+    )
 
 
 def test_client_frames_are_final_masked_and_use_the_right_length_form() -> None:
@@ -33,9 +36,16 @@ def test_client_frames_are_final_masked_and_use_the_right_length_form() -> None:
     assert large[1] == 0x80 | 127 and struct.unpack("!Q", large[2:10])[0] == 70_000
 
 
-@given(st.lists(st.binary(max_size=300), min_size=1, max_size=5), st.integers(min_value=1, max_value=50))
-def test_parsing_any_split_of_a_stream_yields_every_frame_once(payloads: list[bytes], cut: int) -> None:
-    stream = b"".join(wsframes.encode_frame(p, b"\x01\x02\x03\x04", wsframes.OP_BINARY) for p in payloads)
+@given(
+    st.lists(st.binary(max_size=300), min_size=1, max_size=5),
+    st.integers(min_value=1, max_value=50),
+)
+def test_parsing_any_split_of_a_stream_yields_every_frame_once(
+    payloads: list[bytes], cut: int
+) -> None:
+    stream = b"".join(
+        wsframes.encode_frame(p, b"\x01\x02\x03\x04", wsframes.OP_BINARY) for p in payloads
+    )
     buf = bytearray()
     got: list[bytes] = []
     for i in range(0, len(stream), cut):
