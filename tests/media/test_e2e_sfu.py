@@ -1,22 +1,30 @@
-"""Real aiortc peers through the embedded SFU process, over loopback: the issue-4 acceptance runs."""
+"""Real aiortc peers through the embedded SFU process, over loopback: the issue-4 acceptance runs.
+
+Each test starts the SFU and one media driver as real processes; ICE is restricted to 127.0.0.1
+in both. Verdicts use receive-side records only, after a 2 s warm-up.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
+from collections.abc import Callable
 
-from tests.media.conftest import SfuProcess, base_config, run_driver, warm_up_end_s
+from harness.backends.embedded_sfu import SfuProcess
 from workloads.media.httpjson import request_json
 from workloads.media.judge import judge_streams
 from workloads.media.plan import expected_egress_mbps
+from workloads.media.records import StreamSample
 
 TARGET_BPS = 1_500_000
+Drive = Callable[..., list[StreamSample]]
 
 
-def test_one_to_one_at_1_5_mbps_hits_target_within_5_pct_without_loss(
-    sfu: SfuProcess, tmp_path: Path, clip_cache: Path
-) -> None:
-    config = base_config(sfu, tmp_path / "media.jsonl", clip_cache, peers=2, room_size=2)
-    samples = run_driver(config, tmp_path)
+def warm_up_end_s(samples: list[StreamSample], warm_up_s: float = 2.0) -> float:
+    return min(s.t_s for s in samples) + warm_up_s
+
+
+def test_one_to_one_at_1_5_mbps_hits_target_within_5_pct_without_loss(drive: Drive) -> None:
+    samples = drive(peers=2, room_size=2)
     verdicts = judge_streams(samples, {"video": TARGET_BPS}, after_s=warm_up_end_s(samples))
     assert len(verdicts) == 2
     for v in verdicts:
@@ -29,15 +37,9 @@ def test_one_to_one_at_1_5_mbps_hits_target_within_5_pct_without_loss(
     assert all(v.under_target and not v.ok for v in strict)
 
 
-def test_group_of_4_egress_is_4_times_3_streams(
-    sfu: SfuProcess, tmp_path: Path, clip_cache: Path
-) -> None:
-    import asyncio
-
-    config = base_config(sfu, tmp_path / "media.jsonl", clip_cache, peers=4, room_size=4)
-    samples = run_driver(config, tmp_path)
-    after_s = warm_up_end_s(samples)
-    verdicts = judge_streams(samples, {"video": TARGET_BPS}, after_s=after_s)
+def test_group_of_4_egress_is_4_times_3_streams(drive: Drive, sfu: SfuProcess) -> None:
+    samples = drive(peers=4, room_size=4)
+    verdicts = judge_streams(samples, {"video": TARGET_BPS}, after_s=warm_up_end_s(samples))
     assert len(verdicts) == 12
     assert all(v.ok for v in verdicts), [v for v in verdicts if not v.ok]
     egress_mbps = sum(v.achieved_mbps for v in verdicts)

@@ -24,7 +24,7 @@ from harness.errors import BadInput
 from workloads.media.synthetic import MovingPicture, test_tone
 
 DEFAULT_CACHE_DIR = Path("~/.cache/imbench/clips")
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bump when the generator changes the bytes it writes; old cache entries are then ignored."""
 
 VIDEO_CODECS = ("vp8", "h264")
@@ -161,6 +161,7 @@ def _video_stream(container: av.container.OutputContainer, spec: ClipSpec) -> av
             "undershoot-pct": "100",
             "overshoot-pct": "15",
             "keyint_min": str(gop),
+            "rc_init_occupancy": rate,  # start with a full buffer: short clips undershoot otherwise
         }
     else:
         stream.codec_context.profile = "Constrained Baseline"
