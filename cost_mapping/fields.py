@@ -42,13 +42,13 @@ class Fields:
         return f"{self.prefix}{key}"
 
     def bad(self, key: str, value: object, accepted: str) -> BadInput:
-        return BadInput(self.source, self.name(key), value, accepted)
+        return BadInput(self.source, self.name(key), _shown(value), accepted)
 
-    def only(self, allowed: Collection[str]) -> None:
+    def only(self, allowed: Collection[str], what: str = "a known field") -> None:
         """Reject keys this table does not define (typos must not pass silently)."""
         for key in self.table:
             if key not in allowed:
-                raise self.bad(key, self.table[key], f"a known field: {', '.join(sorted(allowed))}")
+                raise self.bad(key, self.table[key], f"{what}: {', '.join(sorted(allowed))}")
 
     def has(self, key: str) -> bool:
         return key in self.table
@@ -138,3 +138,21 @@ def as_decimal(value: object) -> Decimal | None:
     else:
         return None
     return number if number.is_finite() else None
+
+
+class Shown:
+    """A value shown in an error as written (Decimal('0.5') reads as 0.5)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _shown(value: object) -> object:
+    if isinstance(value, Decimal):
+        return Shown(str(value))
+    if isinstance(value, list):
+        return Shown("[" + ", ".join(repr(_shown(v)) for v in value) + "]")
+    return value

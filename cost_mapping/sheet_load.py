@@ -10,7 +10,7 @@ from pathlib import Path
 from cost_mapping import meters as canon
 from cost_mapping.allowance import TopUp
 from cost_mapping.counting import PixelClass
-from cost_mapping.fields import Fields, load_toml
+from cost_mapping.fields import Fields, Shown, load_toml
 from cost_mapping.rounding import SCOPES
 from cost_mapping.sheet import (
     CATEGORIES,
@@ -112,6 +112,12 @@ def parse_sheet(f: Fields, stem: str) -> PriceSheet:
         if meter_id in ids[:i]:
             raise f.bad(f"meters[{i}].id", meter_id, "an id not used by another meter")
     plans = tuple(_plan(p, meters, evidence) for p in f.subs("plans"))
+    if not f.has("source_url"):
+        raise f.bad(
+            "source_url",
+            None,
+            "the http(s) URL of the price page (required: every price needs its source)",
+        )
     source_url = f.text("source_url")
     if not source_url.startswith(("https://", "http://")):
         raise f.bad("source_url", source_url, "an http(s) URL of the price page")
@@ -236,11 +242,8 @@ def _bands(f: Fields) -> tuple[Band, ...]:
         bands.append(Band(t.number("from"), end, t.optional_number("rate")))
     problem = band_problem(tuple(bands))
     if problem:
-        raise f.bad(
-            "tiers",
-            [(b.start, b.end) for b in bands],
-            f"tiers from 0 with no gap or overlap: {problem}",
-        )
+        shown = Shown(", ".join(f"{b.start}..{'open' if b.end is None else b.end}" for b in bands))
+        raise f.bad("tiers", shown, f"tiers from 0 with no gap or overlap: {problem}")
     return tuple(bands)
 
 
@@ -271,7 +274,7 @@ def _plan(f: Fields, meters: tuple[Meter, ...], sheet_evidence: str) -> Plan:
 
 
 def _per_meter(f: Fields, ids: dict[str, Meter]) -> dict[str, Decimal]:
-    f.only(tuple(ids))
+    f.only(tuple(ids), "a meter id of this sheet")
     return {key: f.number(key) for key in f.table}
 
 

@@ -1,0 +1,165 @@
+"""Malformed sheets, profiles, usage files and summaries are rejected with precise messages.
+
+Each fixture file holds one mistake; the error must name the file, the field, the bad value and
+what would be accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cost_mapping.profile import load_profile
+from cost_mapping.quantities import load_usage
+from cost_mapping.sheet_load import find_sheet, load_sheet
+from cost_mapping.summary import read_summary
+from harness import exitcodes
+from harness.errors import BadInput
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+SHEETS = [
+    ("overlapping_tiers", "meters[0].tiers", "overlap"),
+    ("unordered_tiers", "meters[0].tiers", "unordered"),
+    ("gap_in_tiers", "meters[0].tiers", "gap"),
+    ("unknown_unit", "meters[0].unit", "one of: GB, GB_month"),
+    ("unknown_meter", "meters[0].quantity", "one of: participant_minutes, subscriber_minutes"),
+    ("units_do_not_convert", "meters[0].factor", "do not convert"),
+    ("negative_rate", "meters[0].rate", "a number >= 0"),
+    ("negative_tier_rate", "meters[0].tiers[1].rate", "a number >= 0"),
+    ("rate_not_a_number", "meters[0].rate", "a number >= 0"),
+    ("unknown_field", "meters[0].prize", "a known field"),
+    ("no_meters", "meters", "at least one [[meters]]"),
+    ("missing_source", "source_url", "required"),
+    ("missing_retrieved_date", "retrieved_date", "a TOML date"),
+    ("date_as_text", "effective_date", "a TOML date"),
+    ("unknown_evidence", "evidence", "seen_vendor, seen_tool_fixture, seen_3rd_party, recalled"),
+    ("not_usd", "currency", "one of: USD"),
+    ("id_not_file_name", "id", "the file's name"),
+    ("plan_includes_unknown_meter", "plans[0].included.minutes", "a meter id of this sheet: mau"),
+    ("free_for_unknown_meter", "free[0].meters", "a meter id of this sheet: mau"),
+    ("classes_out_of_order", "meters[0].terms[0].classes", "max_pixels must grow"),
+    ("not_toml", "", "valid TOML"),
+]
+
+
+@pytest.mark.parametrize(("name", "field", "accepted"), SHEETS, ids=[s[0] for s in SHEETS])
+def test_a_malformed_sheet_is_rejected_naming_file_field_and_what_is_accepted(
+    name: str, field: str, accepted: str
+) -> None:
+    path = FIXTURES / "bad_sheets" / f"{name}.toml"
+    with pytest.raises(BadInput) as info:
+        load_sheet(path)
+    err = info.value
+    assert err.source == str(path)
+    assert err.field == field
+    assert accepted in err.accepted
+    assert err.exit_code == exitcodes.BAD_INPUT
+    assert str(path) in str(err)
+
+
+def test_every_bad_sheet_fixture_has_a_case() -> None:
+    assert {p.stem for p in (FIXTURES / "bad_sheets").glob("*.toml")} == {s[0] for s in SHEETS}
+
+
+def test_the_bad_value_is_in_the_message() -> None:
+    with pytest.raises(BadInput, match=r"meters\[0\]\.unit = 'furlong'"):
+        load_sheet(FIXTURES / "bad_sheets" / "unknown_unit.toml")
+    with pytest.raises(BadInput, match=r"meters\[0\]\.rate = -0\.05"):
+        load_sheet(FIXTURES / "bad_sheets" / "negative_rate.toml")
+
+
+def test_an_unknown_sheet_id_lists_the_shipped_ones() -> None:
+    with pytest.raises(BadInput) as info:
+        find_sheet("agora-rtx")
+    assert "agora-rtc" in info.value.accepted
+
+
+PROFILES = [
+    ("ccu_above_mau", "users.peak_ccu", "at most users.mau"),
+    ("negative_messages", "messaging.messages_per_user_per_day", "a number >= 0"),
+    ("share_above_one", "messaging.group_message_share", "a fraction between 0 and 1"),
+    ("bad_resolution", "calls.resolution", "WIDTHxHEIGHT"),
+    ("utilisation_zero", "self_hosting.target_cpu_utilisation", "above 0"),
+    ("fractional_participants", "calls.participants_per_call", "a whole number"),
+    ("group_of_one", "messaging.group_size", "a number >= 2"),
+    ("unknown_field", "users.monthly_users", "a known field: mau, peak_ccu"),
+    ("unknown_section", "selfhosting", "a known field"),
+    ("missing_mau", "users.mau", "required"),
+    ("mau_as_text", "users.mau", "a number"),
+]
+
+
+@pytest.mark.parametrize(("name", "field", "accepted"), PROFILES, ids=[p[0] for p in PROFILES])
+def test_a_malformed_profile_is_rejected_naming_file_field_and_what_is_accepted(
+    name: str, field: str, accepted: str
+) -> None:
+    path = FIXTURES / "bad_profiles" / f"{name}.toml"
+    with pytest.raises(BadInput) as info:
+        load_profile(path)
+    assert (info.value.source, info.value.field) == (str(path), field)
+    assert accepted in info.value.accepted
+
+
+def test_every_bad_profile_fixture_has_a_case() -> None:
+    assert {p.stem for p in (FIXTURES / "bad_profiles").glob("*.toml")} == {p[0] for p in PROFILES}
+
+
+def test_a_missing_profile_file_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="an existing TOML file"):
+        load_profile(tmp_path / "nope.toml")
+
+
+def test_a_usage_file_accepts_only_canonical_meters(tmp_path: Path) -> None:
+    path = tmp_path / "q.toml"
+    path.write_text("mau = 100\nvideo_minutes = 5\n")
+    with pytest.raises(BadInput) as info:
+        load_usage(path)
+    assert info.value.field == "video_minutes"
+    assert "participant_minutes" in info.value.accepted
+
+
+def test_a_usage_file_rejects_negative_quantities(tmp_path: Path) -> None:
+    path = tmp_path / "q.toml"
+    path.write_text("mau = -1\n")
+    with pytest.raises(BadInput, match="mau = -1"):
+        load_usage(path)
+
+
+@pytest.mark.parametrize(
+    ("case", "summary", "field", "accepted"),
+    [
+        (
+            "wrong schema",
+            {"schema": "other/9", "run_id": "r", "metrics": {}},
+            "schema",
+            "imbench.summary/1",
+        ),
+        ("no metrics", {"schema": "imbench.summary/1", "run_id": "r"}, "metrics", "an object"),
+        ("no run id", {"schema": "imbench.summary/1", "metrics": {}}, "run_id", "the run's id"),
+        (
+            "a value that is not a number",
+            {
+                "schema": "imbench.summary/1",
+                "run_id": "r",
+                "metrics": {"wire.bytes_total": {"value": "lots"}},
+            },
+            "metrics.wire.bytes_total.value",
+            "a number",
+        ),
+    ],
+)
+def test_a_malformed_summary_is_bad_input(
+    tmp_path: Path, case: str, summary: dict[str, object], field: str, accepted: str
+) -> None:
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(BadInput) as info:
+        read_summary(tmp_path)
+    assert (info.value.field, accepted in info.value.accepted) == (field, True), case
+
+
+def test_a_folder_without_summary_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match=r"a run folder holding summary\.json"):
+        read_summary(tmp_path)
