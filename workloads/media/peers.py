@@ -70,10 +70,8 @@ async def _exchange(
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type=answer["type"]))
 
 
-async def publish(
-    sfu: SfuAddress, room: str, peer: str, sources: list[ClipPackets], start_index: int = 0
-) -> PeerLink:
-    """Publish one packet-loop track per source; `start_index` staggers keyframes across peers."""
+def sending_link(peer: str, sources: list[ClipPackets], start_index: int = 0) -> PeerLink:
+    """A peer connection with one sendonly packet-loop track per source (no signalling yet)."""
     link = PeerLink(_new_pc(), asyncio.get_running_loop().time())
     for packets in sources:
         track = PacketLoopTrack(packets, start_index=start_index)
@@ -82,6 +80,44 @@ async def publish(
         ident = StreamId(peer, f"{peer}/{packets.kind}", "send", packets.kind, packets.codec)
         link.send_streams.append(SendStream(ident, transceiver.sender, track))
     link.watch_connection()
+    return link
+
+
+def receiving_link(
+    peer: str,
+    publisher: str,
+    codecs: dict[str, str],
+    rtt_source: RttSource | None = None,
+    offerer: bool = True,
+) -> PeerLink:
+    """A peer connection that counts `publisher`'s tracks (kind → codec) without decoding.
+
+    As the offerer it adds recvonly transceivers itself; as the answerer they come from the offer.
+    """
+    link = PeerLink(_new_pc(), asyncio.get_running_loop().time())
+    if offerer:
+        for kind, codec in sorted(codecs.items()):
+            force_codec(link.pc.addTransceiver(kind, direction="recvonly"), codec)
+
+    @link.pc.on("track")
+    def on_track(track: object) -> None:
+        transceiver = next(t for t in link.pc.getTransceivers() if t.receiver.track is track)
+        kind = transceiver.kind
+        ident = StreamId(peer, f"{publisher}/{kind}", "recv", kind, codecs[kind])
+        stream = ReceiveStream(
+            ident, transceiver.receiver, transceiver.receiver.track, link.started_s, rtt_source
+        )
+        link.recv_streams.append(stream)
+
+    link.watch_connection()
+    return link
+
+
+async def publish(
+    sfu: SfuAddress, room: str, peer: str, sources: list[ClipPackets], start_index: int = 0
+) -> PeerLink:
+    """Publish one packet-loop track per source; `start_index` staggers keyframes across peers."""
+    link = sending_link(peer, sources, start_index)
     codecs = {p.kind: p.codec for p in sources}
     await _exchange(sfu, f"/rooms/{room}/publish", link.pc, {"peer": peer, "codecs": codecs})
     return link
@@ -96,21 +132,7 @@ async def subscribe(
     rtt_source: RttSource | None = None,
 ) -> PeerLink:
     """Receive `publisher`'s tracks (kind → codec) through the SFU, counting without decoding."""
-    link = PeerLink(_new_pc(), asyncio.get_running_loop().time())
-    for kind, codec in sorted(codecs.items()):
-        force_codec(link.pc.addTransceiver(kind, direction="recvonly"), codec)
-
-    @link.pc.on("track")
-    def on_track(track: object) -> None:
-        transceiver = next(t for t in link.pc.getTransceivers() if t.receiver.track is track)
-        kind = transceiver.kind
-        ident = StreamId(peer, f"{publisher}/{kind}", "recv", kind, codecs[kind])
-        stream = ReceiveStream(
-            ident, transceiver.receiver, transceiver.receiver.track, link.started_s, rtt_source
-        )
-        link.recv_streams.append(stream)
-
-    link.watch_connection()
+    link = receiving_link(peer, publisher, codecs, rtt_source)
     body = {"peer": peer, "publisher": publisher}
     await _exchange(sfu, f"/rooms/{room}/subscribe", link.pc, body)
     return link

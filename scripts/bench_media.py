@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""What the media generator costs: CPU-seconds per stream-second, and pairs per process.
+
+    .venv/bin/python scripts/bench_media.py [--streams 16] [--sweep 16,24,32,40] [--json OUT]
+
+1. Send and receive cost, separately: one process sends `--streams` 1.5 Mbps VP8 streams straight
+   to a second process that receives them (no SFU). CPU comes from psutil `cpu_times()`
+   (user+system) of each process, sampled every `--interval-s` after a warm-up; the figure is
+   the median interval's CPU-s per wall-s divided by the number of streams.
+2. Pairs per process: for each N of `--sweep`, one process holds N senders and their N receivers
+   (loopback, in-process peer connections); N is sustained when every receive stream, over the
+   measured window, lost no packet, ran at ≥ 29 fps and reached ≥ 90 % of the clip bitrate.
+
+Targets (issue 4): ≤ 0.04 CPU-s per stream-second for a sender and a receiver together; ≥ 24
+concurrent 1.5 Mbps pairs per process without loss. The machine is shared: run it on a quiet box.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workloads.media import encoded  # noqa: E402
+from workloads.media.clips import ensure_clip, video_spec  # noqa: E402
+from workloads.media.direct import SinkPeer, direct_pair, offer_to_sink  # noqa: E402
+from workloads.media.httpjson import serve_json  # noqa: E402
+from workloads.media.judge import StreamVerdict, judge_streams  # noqa: E402
+from workloads.media.netaddr import restrict_host_addresses  # noqa: E402
+from workloads.media.packets import ClipPackets, load_packets  # noqa: E402
+from workloads.media.session import MediaSession  # noqa: E402
+from workloads.media.sink import JsonlSink, read_samples  # noqa: E402
+
+BITRATE_BPS = 1_500_000
+JOIN_INTERVAL_S = 0.05
+
+
+@dataclass(frozen=True)
+class CpuFigure:
+    role: str
+    streams: int
+    cpu_core_s_per_s_median: float
+    cpu_core_s_per_stream_s: float
+    intervals: int
+
+
+@dataclass(frozen=True)
+class PairRun:
+    pairs: int
+    cpu_core_s_per_pair_s: float
+    process_cpu_pct: float
+    streams_ok: int
+    packets_lost: int
+    min_fps: float
+    min_mbps: float
+    sustained: bool
+
+
+# ---------------------------------------------------------------- workers (child processes)
+
+
+def _clip(cache: str | None) -> list[ClipPackets]:
+    spec = video_spec("vp8", "480p", BITRATE_BPS)
+    return [load_packets(ensure_clip(spec, Path(cache) if cache else None))]
+
+
+async def _worker(args: argparse.Namespace) -> None:
+    restrict_host_addresses(["127.0.0.1"])
+    encoded.install()
+    session = MediaSession(JsonlSink(Path(args.out)))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    sampler = asyncio.create_task(session.run(1.0, stop))
+    if args.worker == "recv":
+        server = await serve_json("127.0.0.1", 0, SinkPeer(session).handle)
+        print(json.dumps({"port": server.sockets[0].getsockname()[1]}), flush=True)
+    else:
+        sources = _clip(args.clip_cache)
+        for i in range(args.n):
+            if args.worker == "pair":
+                session.links.extend(await direct_pair(f"s{i}", sources, start_index=7 * i))
+            else:
+                session.links.append(
+                    await offer_to_sink("127.0.0.1", args.port, f"s{i}", sources, 7 * i)
+                )
+            await asyncio.sleep(JOIN_INTERVAL_S)
+        print(json.dumps({"joined": args.n}), flush=True)
+    await stop.wait()
+    await sampler
+    await session.close()
+
+
+# ---------------------------------------------------------------- measuring (parent process)
+
+
+def _spawn(
+    worker: str, n: int, out: Path, cache: str | None, port: int = 0
+) -> subprocess.Popen[str]:
+    argv = [sys.executable, __file__, "--worker", worker, "--n", str(n), "--out", str(out)]
+    argv += ["--port", str(port)] + (["--clip-cache", cache] if cache else [])
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+
+
+def _first_line(proc: subprocess.Popen[str]) -> dict[str, int]:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError(f"worker {proc.pid} exited with {proc.wait()} before it was ready")
+    return dict(json.loads(line))
+
+
+def _cpu_s(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return float(times.user + times.system)
+
+
+def _cpu_rates(
+    pids: list[int], warmup_s: float, interval_s: float, count: int
+) -> list[list[float]]:
+    """Per process, CPU-s per wall-s of each of `count` intervals after `warmup_s`."""
+    procs = [psutil.Process(pid) for pid in pids]
+    time.sleep(warmup_s)
+    rates: list[list[float]] = [[] for _ in procs]
+    before = [(_cpu_s(p), time.monotonic()) for p in procs]
+    for _ in range(count):
+        time.sleep(interval_s)
+        after = [(_cpu_s(p), time.monotonic()) for p in procs]
+        for i, ((c0, t0), (c1, t1)) in enumerate(zip(before, after, strict=True)):
+            rates[i].append((c1 - c0) / (t1 - t0))
+        before = after
+    return rates
+
+
+def _stop(procs: list[subprocess.Popen[str]]) -> None:
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _verdicts(out: Path, after_wall_s: float) -> list[StreamVerdict]:
+    samples = [s for s in read_samples(out) if s.wall_utc_s > after_wall_s]
+    return judge_streams(samples, {"video": BITRATE_BPS})
+
+
+def measure_send_recv(
+    args: argparse.Namespace, tmp: Path
+) -> tuple[list[CpuFigure], list[StreamVerdict]]:
+    n = args.streams
+    recv = _spawn("recv", n, tmp / "recv.jsonl", args.clip_cache)
+    procs = [recv]
+    try:
+        port = _first_line(recv)["port"]
+        send = _spawn("send", n, tmp / "send.jsonl", args.clip_cache, port)
+        procs.append(send)
+        _first_line(send)
+        start_wall_s = time.time() + args.warmup_s
+        rates = _cpu_rates([send.pid, recv.pid], args.warmup_s, args.interval_s, args.intervals)
+    finally:
+        _stop(procs)
+    figures = [
+        CpuFigure(role, n, statistics.median(r), statistics.median(r) / n, len(r))
+        for role, r in zip(("send", "recv"), rates, strict=True)
+    ]
+    return figures, _verdicts(tmp / "recv.jsonl", start_wall_s)
+
+
+def measure_pairs(args: argparse.Namespace, n: int, tmp: Path) -> PairRun:
+    out = tmp / f"pairs-{n}.jsonl"
+    proc = _spawn("pair", n, out, args.clip_cache)
+    try:
+        _first_line(proc)
+        start_wall_s = time.time() + args.warmup_s
+        (rates,) = _cpu_rates([proc.pid], args.warmup_s, args.interval_s, args.intervals)
+    finally:
+        _stop([proc])
+    verdicts = _verdicts(out, start_wall_s)
+    ok = [v for v in verdicts if v.ok and v.frames_per_s >= 29.0]
+    cpu = statistics.median(rates)
+    return PairRun(
+        pairs=n,
+        cpu_core_s_per_pair_s=cpu / n,
+        process_cpu_pct=100 * cpu,
+        streams_ok=len(ok),
+        packets_lost=sum(v.packets_lost for v in verdicts),
+        min_fps=min((v.frames_per_s for v in verdicts), default=0.0),
+        min_mbps=min((v.achieved_mbps for v in verdicts), default=0.0),
+        sustained=len(verdicts) == n and len(ok) == n,
+    )
+
+
+# ---------------------------------------------------------------- report
+
+
+def _report(figures: list[CpuFigure], verdicts: list[StreamVerdict], runs: list[PairRun]) -> None:
+    print(f"\n1. Separate processes, {figures[0].streams} streams of 1.5 Mbps VP8 480p (no SFU):")
+    for f in figures:
+        print(
+            f"   {f.role:4s}: {f.cpu_core_s_per_s_median:.3f} CPU-s/s per process, "
+            f"{f.cpu_core_s_per_stream_s:.4f} CPU-s per stream-second (median of {f.intervals})"
+        )
+    both = sum(f.cpu_core_s_per_stream_s for f in figures)
+    print(f"   sender + receiver: {both:.4f} CPU-s per stream-second (target ≤ 0.04)")
+    lost = sum(v.packets_lost for v in verdicts)
+    mbps = statistics.mean(v.achieved_mbps for v in verdicts) if verdicts else 0.0
+    print(
+        f"   receive streams: {len(verdicts)}, mean {mbps:.3f} Mbps, lost {lost}, "
+        f"all ok: {all(v.ok for v in verdicts)}"
+    )
+    print("\n2. Send+receive pairs in ONE process (in-process loopback peer connections):")
+    print("   pairs  process CPU%  CPU-s/pair-s  streams ok  lost  min fps  min Mbps  sustained")
+    for r in runs:
+        print(
+            f"   {r.pairs:5d}  {r.process_cpu_pct:11.1f}  {r.cpu_core_s_per_pair_s:12.4f}  "
+            f"{r.streams_ok:10d}  {r.packets_lost:4d}  {r.min_fps:7.1f}  {r.min_mbps:8.3f}  {r.sustained}"
+        )
+    best = max((r.pairs for r in runs if r.sustained), default=0)
+    print(f"   most pairs sustained without loss: {best} (target ≥ 24; stock aiortc ≈ 16)")
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--streams", type=int, default=16, help="streams in the send/recv measurement"
+    )
+    parser.add_argument("--sweep", default="16,24,32,40", help="pair counts to try in one process")
+    parser.add_argument("--warmup-s", type=float, default=4.0)
+    parser.add_argument("--interval-s", type=float, default=2.0)
+    parser.add_argument("--intervals", type=int, default=5)
+    parser.add_argument("--clip-cache", default=None)
+    parser.add_argument("--json", default=None, help="also write the figures as JSON here")
+    parser.add_argument("--worker", choices=["send", "recv", "pair"], help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--out", default=None, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    if args.worker:
+        asyncio.run(_worker(args))
+        return 0
+    import tempfile
+
+    _clip(args.clip_cache)  # generate once before anything is timed
+    with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
+        figures, verdicts = measure_send_recv(args, Path(tmp))
+        runs = []
+        for n in (int(x) for x in args.sweep.split(",")):
+            runs.append(measure_pairs(args, n, Path(tmp)))
+            if not runs[-1].sustained:
+                break
+    _report(figures, verdicts, runs)
+    if args.json:
+        data = {"cpu": [asdict(f) for f in figures], "pairs": [asdict(r) for r in runs]}
+        Path(args.json).write_text(json.dumps(data, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
