@@ -96,6 +96,11 @@ def costs(
         f"cost of run {summary.run_id} ({summary.status}{', partial' if summary.partial else ''}) "
         f"under profile {profile.name}: {num(profile.peak_ccu)} peak CCU, {num(profile.mau)} MAU, per month\n"
     )
+    if summary.status != "ok" or summary.partial:
+        out.write(
+            f"warning: run status {summary.status!r}{' (partial)' if summary.partial else ''}: "
+            "its figures may not describe the backend; read the manifest's reasons\n"
+        )
     out.write(table.render(rows))
     context: dict[str, Any] = {
         "run_id": summary.run_id,

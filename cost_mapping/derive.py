@@ -27,7 +27,7 @@ Driver = Callable[[UsageProfile], tuple[Decimal, str]]
 
 
 def sends_per_month(p: UsageProfile) -> Decimal:
-    return p.mau * p.messages_per_user_per_day * canon.DAYS_PER_MONTH
+    return p.mau * p.messages_per_user_per_day * canon.HOURS_PER_MONTH / 24
 
 
 def deliveries_per_month(p: UsageProfile) -> Decimal:
@@ -96,7 +96,7 @@ def egress_for_streams(p: UsageProfile) -> tuple[Decimal, str]:
 
 
 def storage_for_retention(p: UsageProfile) -> tuple[Decimal, str]:
-    kept = sends_per_month(p) / canon.DAYS_PER_MONTH * p.retention_days
+    kept = sends_per_month(p) * 24 / canon.HOURS_PER_MONTH * p.retention_days
     return (
         kept / canon.BYTES_PER_GB,
         f"{num(kept)} messages kept ({num(p.retention_days)} days retention) / 10^9 B/GB",

@@ -7,6 +7,7 @@ sample count). Numbers are read as exact decimals.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -94,9 +95,12 @@ def _metric(source: str, name: str, raw: Any) -> Metric:
             source, f"metrics.{name}", raw, "an object with unit, n and value (or percentiles)"
         )
     value = None
-    if "value" in raw:
-        value = as_decimal(raw["value"])
+    raw_value = raw.get("value")
+    if isinstance(raw_value, float) and not math.isfinite(raw_value):
+        raw_value = None  # NaN or infinity: no figure; lines that need it say so
+    if raw_value is not None:
+        value = as_decimal(raw_value)
         if value is None:
-            raise BadInput(source, f"metrics.{name}.value", raw["value"], "a number")
+            raise BadInput(source, f"metrics.{name}.value", raw_value, "a number")
     n = raw.get("n", 0)
     return Metric(name, str(raw.get("unit", "")), value, n if isinstance(n, int) else 0)

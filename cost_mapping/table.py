@@ -141,7 +141,7 @@ def to_csv(rows: Sequence[Row]) -> str:
             (
                 r.bill.sheet.id,
                 r.bill.sheet.category,
-                r.bill.option,
+                r.bill.option if r.bill.coverage != NONE else "",
                 plain(r.monthly_usd),
                 plain(r.usd_per_ccu_month),
                 plain(r.usd_per_mau),
