@@ -201,3 +201,19 @@ def test_ctrl_c_ends_the_run_aborted_and_keeps_what_was_recorded(
     assert summary["metrics"]["messaging.messages_delivered"]["value"] > 100
     raw_rows = len((run / "raw" / "recv-0.csv").read_text().splitlines()) - 1
     assert raw_rows == len(pd.read_parquet(run / "deliveries.parquet"))
+
+
+def test_an_exception_in_the_harness_cleans_up_and_marks_the_run_failed(
+    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
+) -> None:
+    def explode(net: TestNetwork) -> None:
+        raise RuntimeError("injected harness fault")
+
+    options = RunOptions(results_dir=tmp_path / "results", quiet=True, on_network_ready=explode)
+    with pytest.raises(RuntimeError, match="injected harness fault"):
+        execute(load_scenario(scenario_file()), options)
+    run = _only_run(tmp_path / "results")
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert manifest["reasons"] == ["harness error: RuntimeError('injected harness fault')"]
+    assert json.loads((run / "summary.json").read_text())["partial"] is True

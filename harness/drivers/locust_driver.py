@@ -117,6 +117,21 @@ def _open_tally(config: DriverConfig) -> Tally:
     )
 
 
+def _write_locust_stats(env: Environment, path: Path) -> None:
+    """Locust's own request statistics (its 1 ms / 2-significant-digit buckets), for comparison."""
+    entries = {}
+    for entry in env.stats.entries.values():
+        entries[f"{entry.method} {entry.name}"] = {
+            "num_requests": entry.num_requests,
+            "num_failures": entry.num_failures,
+            "median_ms": entry.median_response_time,
+            "p95_ms": entry.get_response_time_percentile(0.95),
+            "avg_ms": entry.avg_response_time,
+            "max_ms": entry.max_response_time,
+        }
+    path.write_text(json.dumps(entries, indent=2), encoding="utf-8")
+
+
 def run(config: DriverConfig) -> int:
     tally = _open_tally(config)
     stats_file = LineFile(Path(config.raw_dir) / records.raw_file("stats", config.generator))
@@ -147,6 +162,7 @@ def run(config: DriverConfig) -> int:
         for record_file in (tally.sent, tally.recv, tally.events):
             record_file.flush()
     runner.quit()
+    _write_locust_stats(env, Path(config.raw_dir) / f"locust-{config.generator}.json")
     for record_file in (tally.sent, tally.recv, tally.events):
         record_file.close()
     stats_file.close()

@@ -1,0 +1,44 @@
+"""Hot paths of the messaging generator under pytest-benchmark.
+
+In the normal test run (`--benchmark-disable`) each runs once as a correctness test; for figures run
+`.venv/bin/pytest tests/test_bench_hotpaths.py --benchmark-enable` and compare medians in one run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from workloads import wsframes
+
+KEY = b"\x11\x22\x33\x44"
+BODY = "x" * 200
+
+
+def test_encoding_a_chat_frame(benchmark: Any) -> None:
+    text = f'{{"op":"send","to":"u12","seq":77,"ts":123456789,"body":"{BODY}"}}'.encode()
+    frame = benchmark(wsframes.encode_frame, text, KEY)
+    assert len(frame) == len(text) + 2 + 2 + 4
+
+
+def test_parsing_a_read_of_twenty_server_frames(benchmark: Any) -> None:
+    msg = orjson.dumps({"op": "msg", "from": "u3", "to": "u12", "seq": 5, "ts": 1, "body": BODY})
+    header = bytes((0x81, 126)) + len(msg).to_bytes(2, "big")
+    buf = bytearray((header + msg) * 20)
+    frames, used = benchmark(wsframes.parse_frames, buf)
+    assert len(frames) == 20 and used == len(buf)
+
+
+def test_turning_a_delivery_into_a_record_row(benchmark: Any) -> None:
+    payload = orjson.dumps({"op": "msg", "room": "r4", "from": "u3", "seq": 5, "ts": 1000, "body": BODY})
+    rows: list[tuple[int, ...]] = []
+
+    def record() -> None:
+        msg = orjson.loads(payload)
+        room = msg.get("room")
+        target = int(room[1:]) if room is not None else -1
+        rows.append((2000, 7, int(msg["from"][1:]), 1, target, msg["seq"], int(msg["ts"]), len(msg["body"])))
+
+    benchmark(record)
+    assert rows[-1] == (2000, 7, 3, 1, 4, 5, 1000, 200)
