@@ -162,3 +162,13 @@ def test_every_measured_rule_uses_a_documented_or_announced_metric(metric: str) 
         "video.sfu_egress_gb_per_participant_hour",
     )
     assert f"`{metric}`" in results_doc or metric in announced
+
+
+def test_docs_describe_every_canonical_meter_and_shipped_sheet() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "cost.md").read_text()
+    from cost_mapping.sheet_load import shipped_ids
+
+    for name in NAMES:
+        assert f"| `{name}` |" in doc, name
+    for sheet_id in shipped_ids():
+        assert f"| `{sheet_id}` |" in doc, sheet_id
