@@ -27,62 +27,55 @@ Driver = Callable[[UsageProfile], tuple[Decimal, str]]
 
 
 def sends_per_month(p: UsageProfile) -> Decimal:
-    return p.mau * p.messages_per_user_per_day * canon.HOURS_PER_MONTH / 24
+    return p.mau * p.messaging.messages_per_user_per_day * canon.HOURS_PER_MONTH / 24
 
 
 def deliveries_per_month(p: UsageProfile) -> Decimal:
-    return sends_per_month(p) * p.deliveries_per_message
+    return sends_per_month(p) * p.messaging.deliveries_per_message
 
 
 def call_minutes(p: UsageProfile) -> Decimal:
-    return p.mau * p.call_minutes_per_user_per_month
+    return p.mau * p.calls.call_minutes_per_user_per_month
 
 
 def video_minutes(p: UsageProfile) -> Decimal:
-    return call_minutes(p) * p.video_share if p.participants_per_call > 1 else ZERO
+    return call_minutes(p) * p.calls.video_share if p.calls.participants_per_call > 1 else ZERO
 
 
 def stream_minutes(p: UsageProfile) -> Decimal:
     """Video stream-minutes received: each video participant receives participants - 1 streams."""
-    return video_minutes(p) * (p.participants_per_call - 1)
+    return video_minutes(p) * (p.calls.participants_per_call - 1)
 
 
 def _capacity(p: UsageProfile) -> tuple[Decimal, str]:
-    factor = (1 + p.headroom) / p.target_cpu_utilisation * canon.HOURS_PER_MONTH
-    return (
-        factor,
-        f"/ {num(p.target_cpu_utilisation)} target utilisation x {num(1 + p.headroom)} headroom x 730 h",
-    )
+    host = p.self_hosting
+    factor = (1 + host.headroom) / host.target_cpu_utilisation * canon.HOURS_PER_MONTH
+    text = f"/ {num(host.target_cpu_utilisation)} target utilisation x {num(1 + host.headroom)} headroom x 730 h"
+    return factor, text
 
 
 def cores_for_deliveries(p: UsageProfile) -> tuple[Decimal, str]:
-    per_s = deliveries_per_month(p) / canon.SECONDS_PER_MONTH * p.peak_to_mean
+    per_s = deliveries_per_month(p) / canon.SECONDS_PER_MONTH * p.messaging.peak_to_mean
     factor, text = _capacity(p)
-    return (
-        per_s / 1000 * factor,
-        f"{num(per_s, 3)} deliveries/s at peak (x{num(p.peak_to_mean)} mean) / 1,000 {text}",
-    )
+    peak = f"x{num(p.messaging.peak_to_mean)} mean"
+    return per_s / 1000 * factor, f"{num(per_s, 3)} deliveries/s at peak ({peak}) / 1,000 {text}"
 
 
 def cores_for_streams(p: UsageProfile) -> tuple[Decimal, str]:
-    per_s = stream_minutes(p) / canon.SECONDS_PER_MONTH * p.peak_to_mean
+    per_s = stream_minutes(p) / canon.SECONDS_PER_MONTH * p.messaging.peak_to_mean
     factor, text = _capacity(p)
     return per_s * factor, f"{num(per_s, 4)} stream-minutes/s at peak {text}"
 
 
 def ram_for_users(p: UsageProfile) -> tuple[Decimal, str]:
-    factor = p.peak_ccu * (1 + p.headroom) / canon.BYTES_PER_GIB * canon.HOURS_PER_MONTH
-    return (
-        factor,
-        f"{num(p.peak_ccu)} peak CCU x {num(1 + p.headroom)} headroom / 2^30 B/GiB x 730 h",
-    )
+    headroom = 1 + p.self_hosting.headroom
+    factor = p.peak_ccu * headroom / canon.BYTES_PER_GIB * canon.HOURS_PER_MONTH
+    return factor, f"{num(p.peak_ccu)} peak CCU x {num(headroom)} headroom / 2^30 B/GiB x 730 h"
 
 
 def egress_for_deliveries(p: UsageProfile) -> tuple[Decimal, str]:
-    return (
-        deliveries_per_month(p) / canon.BYTES_PER_GB,
-        f"{num(deliveries_per_month(p))} deliveries / 10^9 B/GB (both directions: upper bound)",
-    )
+    n = deliveries_per_month(p)
+    return n / canon.BYTES_PER_GB, f"{num(n)} deliveries / 10^9 B/GB (both directions: upper bound)"
 
 
 def egress_for_participant_hours(p: UsageProfile) -> tuple[Decimal, str]:
@@ -91,15 +84,16 @@ def egress_for_participant_hours(p: UsageProfile) -> tuple[Decimal, str]:
 
 
 def egress_for_streams(p: UsageProfile) -> tuple[Decimal, str]:
-    factor = stream_minutes(p) * 60 / 8 / 1000
-    return factor, f"{num(stream_minutes(p))} stream-minutes x 60 s / 8 bit/B / 1,000 MB/GB"
+    n = stream_minutes(p)
+    return n * 60 / 8 / 1000, f"{num(n)} stream-minutes x 60 s / 8 bit/B / 1,000 MB/GB"
 
 
 def storage_for_retention(p: UsageProfile) -> tuple[Decimal, str]:
-    kept = sends_per_month(p) * 24 / canon.HOURS_PER_MONTH * p.retention_days
+    days = p.messaging.retention_days
+    kept = sends_per_month(p) * 24 / canon.HOURS_PER_MONTH * days
     return (
         kept / canon.BYTES_PER_GB,
-        f"{num(kept)} messages kept ({num(p.retention_days)} days retention) / 10^9 B/GB",
+        f"{num(kept)} messages kept ({num(days)} days retention) / 10^9 B/GB",
     )
 
 
@@ -177,105 +171,102 @@ def measured_quantities(p: UsageProfile, run: RunSummary) -> dict[str, Quantity]
 
 
 def _profile(name: str, value: Decimal, text: str, gap: str | None = None) -> Quantity:
-    if gap is not None:
+    if gap is not None and value:
         return Quantity(name, ZERO, f"would be {num(value)} from the profile", (f"{name}: {gap}",))
     return Quantity(name, value, f"profile: {text}")
 
 
-def profile_quantities(p: UsageProfile, run: RunSummary) -> dict[str, Quantity]:
-    """What a SaaS vendor bills, from the profile, for the areas the run exercised."""
-    no_msg = None if run.covers("messaging") else f"run {run.run_id} has no messaging figures"
-    no_video = None if run.covers("video") else f"run {run.run_id} has no video figures"
-    sends, mau = sends_per_month(p), num(p.mau)
+def _messaging(p: UsageProfile, run: RunSummary) -> list[Quantity]:
+    gap = None if run.covers("messaging") else f"run {run.run_id} has no messaging figures"
+    m, sends = p.messaging, sends_per_month(p)
     payload = run.value("messaging.payload_bytes_mean")
     size, size_text = (
         (payload, f"{num(payload)} B measured (messaging.payload_bytes_mean, run {run.run_id})")
         if payload is not None
-        else (p.message_bytes_mean, f"{num(p.message_bytes_mean)} B profile mean")
+        else (m.message_bytes_mean, f"{num(m.message_bytes_mean)} B profile mean")
     )
-    calls, video = call_minutes(p), video_minutes(p)
-    q = [
-        _profile("mau", p.mau, f"users.mau {mau}"),
-        _profile("peak_ccu", p.peak_ccu, f"users.peak_ccu {num(p.peak_ccu)}"),
-        _profile(
-            "messages_sent",
-            sends,
-            f"{mau} MAU x {num(p.messages_per_user_per_day)} msgs/day x 30.42 days",
-            no_msg,
-        ),
+    per_send = m.deliveries_per_message
+    per_day = f"{num(p.mau)} MAU x {num(m.messages_per_user_per_day)} msgs/day x 30.42 days"
+    mean_ccu = f"{num(p.peak_ccu)} peak CCU / {num(m.peak_to_mean)} peak-to-mean x 43,800 min"
+    return [
+        _profile("messages_sent", sends, per_day, gap),
         _profile(
             "message_deliveries",
-            deliveries_per_month(p),
-            f"{num(sends)} sends x {num(p.deliveries_per_message)} deliveries/send",
-            no_msg,
+            sends * per_send,
+            f"{num(sends)} sends x {num(per_send)} deliveries/send",
+            gap,
         ),
-        _profile("message_bytes", sends * size, f"{num(sends)} sends x {size_text}", no_msg),
+        _profile("message_bytes", sends * size, f"{num(sends)} sends x {size_text}", gap),
         _profile(
             "connection_minutes",
-            p.peak_ccu / p.peak_to_mean * canon.MINUTES_PER_MONTH,
-            f"{num(p.peak_ccu)} peak CCU / {num(p.peak_to_mean)} peak-to-mean x 43,800 min",
-            no_msg,
+            p.peak_ccu / m.peak_to_mean * canon.MINUTES_PER_MONTH,
+            mean_ccu,
+            gap,
         ),
+        _profile(
+            "object_storage_gb_month",
+            p.mau * m.files_gb_per_user,
+            f"{num(p.mau)} MAU x {num(m.files_gb_per_user)} GB files",
+        ),
+    ]
+
+
+def _calls(p: UsageProfile, run: RunSummary) -> list[Quantity]:
+    gap = None if run.covers("video") else f"run {run.run_id} has no video figures"
+    c, calls, video = p.calls, call_minutes(p), video_minutes(p)
+    streams = c.participants_per_call - 1
+    size = f"{c.width_px}x{c.height_px}"
+    return [
         _profile(
             "participant_minutes",
             calls,
-            f"{mau} MAU x {num(p.call_minutes_per_user_per_month)} call min",
-            no_video if calls else None,
+            f"{num(p.mau)} MAU x {num(c.call_minutes_per_user_per_month)} call min",
+            gap,
         ),
         _profile(
             "subscriber_minutes",
             video,
-            f"{num(calls)} call min x {num(p.video_share)} video share",
-            no_video if video else None,
+            f"{num(calls)} call min x {num(c.video_share)} video share",
+            gap,
         ),
         _profile(
-            "audio_minutes",
-            calls - video,
-            f"{num(calls)} call min - {num(video)} video min",
-            no_video if calls - video else None,
+            "audio_minutes", calls - video, f"{num(calls)} call min - {num(video)} video min", gap
         ),
         _profile(
             "participant_sessions",
-            calls / p.mean_call_minutes,
-            f"{num(calls)} call min / {num(p.mean_call_minutes)} min per call",
+            calls / c.mean_call_minutes,
+            f"{num(calls)} call min / {num(c.mean_call_minutes)} min per call",
         ),
         _profile(
             "subscriber_aggregate_pixels",
-            (p.participants_per_call - 1) * p.width_px * p.height_px,
-            f"{num(p.participants_per_call - 1)} streams x {p.width_px}x{p.height_px}",
+            streams * c.width_px * c.height_px,
+            f"{num(streams)} streams x {size}",
         ),
-        _profile(
-            "publisher_stream_pixels",
-            Decimal(p.width_px * p.height_px),
-            f"{p.width_px}x{p.height_px}",
-        ),
-        _profile(
-            "object_storage_gb_month",
-            p.mau * p.files_gb_per_user,
-            f"{mau} MAU x {num(p.files_gb_per_user)} GB files",
-        ),
-        _profile(
-            "stt_minutes",
-            p.mau * p.stt_minutes_per_user_per_month,
-            f"{mau} MAU x {num(p.stt_minutes_per_user_per_month)} STT min",
-        ),
-        _profile(
-            "llm_input_tokens",
-            p.mau * p.llm_input_tokens_per_user_per_month,
-            f"{mau} MAU x {num(p.llm_input_tokens_per_user_per_month)} tokens in",
-        ),
-        _profile(
-            "llm_output_tokens",
-            p.mau * p.llm_output_tokens_per_user_per_month,
-            f"{mau} MAU x {num(p.llm_output_tokens_per_user_per_month)} tokens out",
-        ),
-        _profile(
-            "translation_chars",
-            p.mau * p.translation_chars_per_user_per_month,
-            f"{mau} MAU x {num(p.translation_chars_per_user_per_month)} chars",
+        _profile("publisher_stream_pixels", Decimal(c.width_px * c.height_px), size),
+    ]
+
+
+def _per_user(p: UsageProfile) -> list[Quantity]:
+    a = p.ai
+    pairs = (
+        ("stt_minutes", a.stt_minutes_per_user_per_month, "STT min"),
+        ("llm_input_tokens", a.llm_input_tokens_per_user_per_month, "tokens in"),
+        ("llm_output_tokens", a.llm_output_tokens_per_user_per_month, "tokens out"),
+        ("translation_chars", a.translation_chars_per_user_per_month, "chars"),
+    )
+    return [
+        _profile("mau", p.mau, f"users.mau {num(p.mau)}"),
+        _profile("peak_ccu", p.peak_ccu, f"users.peak_ccu {num(p.peak_ccu)}"),
+        *(
+            _profile(n, p.mau * each, f"{num(p.mau)} MAU x {num(each)} {what}")
+            for n, each, what in pairs
         ),
     ]
-    return {x.name: x for x in q}
+
+
+def profile_quantities(p: UsageProfile, run: RunSummary) -> dict[str, Quantity]:
+    """What a SaaS vendor bills, from the profile, for the areas the run exercised."""
+    return {q.name: q for q in (*_per_user(p), *_messaging(p, run), *_calls(p, run))}
 
 
 def derive(p: UsageProfile, run: RunSummary) -> dict[str, Quantity]:

@@ -1,8 +1,8 @@
 """A usage profile: the target scale and behaviour a cost report is computed for.
 
 The run measures intensities (CPU per 1,000 messages, bytes per delivery, ...); the profile says
-how much of everything the product will do in a month. Format and defaults: `docs/cost.md` and
-`cost_mapping/profiles/default.toml`.
+how much of everything the product will do in a month. One record per TOML section. Format and
+defaults: `docs/cost.md` and `cost_mapping/profiles/default.toml`.
 """
 
 from __future__ import annotations
@@ -16,18 +16,11 @@ from pathlib import Path
 from cost_mapping.fields import Fields, load_toml
 
 ONE = Decimal(1)
-SECTIONS = ("name", "description", "users", "messaging", "calls", "ai", "self_hosting")
+D = Decimal
 
 
 @dataclass(frozen=True)
-class UsageProfile:
-    """Monthly usage assumptions (per user figures are per monthly active user)."""
-
-    name: str
-    description: str
-    peak_ccu: Decimal
-    """Target peak concurrent connected users."""
-    mau: Decimal
+class Messaging:
     messages_per_user_per_day: Decimal
     group_message_share: Decimal
     """Fraction of sends that go to a group rather than one peer."""
@@ -39,6 +32,16 @@ class UsageProfile:
     """Attachments kept in object storage per MAU."""
     peak_to_mean: Decimal
     """Busiest-hour traffic over the month's mean: capacity is sized for the peak."""
+
+    @property
+    def deliveries_per_message(self) -> Decimal:
+        """Deliveries one send makes: 1 for a 1:1 message, group size - 1 for a group message."""
+        share = self.group_message_share
+        return (ONE - share) + share * (self.group_size - 1)
+
+
+@dataclass(frozen=True)
+class Calls:
     call_minutes_per_user_per_month: Decimal
     participants_per_call: Decimal
     mean_call_minutes: Decimal
@@ -48,20 +51,37 @@ class UsageProfile:
     height_px: int
     bitrate_mbps: Decimal
     """Target video bitrate per stream (the run's achieved rate is what gets priced)."""
+
+
+@dataclass(frozen=True)
+class Ai:
     stt_minutes_per_user_per_month: Decimal
     llm_input_tokens_per_user_per_month: Decimal
     llm_output_tokens_per_user_per_month: Decimal
     translation_chars_per_user_per_month: Decimal
+
+
+@dataclass(frozen=True)
+class SelfHosting:
     target_cpu_utilisation: Decimal
     headroom: Decimal
     """Extra capacity on top, as a fraction (0.25 = 25 % more cores and RAM)."""
-    source: str = ""
 
-    @property
-    def deliveries_per_message(self) -> Decimal:
-        """Deliveries one send makes: 1 for a 1:1 message, group size - 1 for a group message."""
-        share = self.group_message_share
-        return (ONE - share) + share * (self.group_size - 1)
+
+@dataclass(frozen=True)
+class UsageProfile:
+    """Monthly usage assumptions; per-user figures are per monthly active user."""
+
+    name: str
+    description: str
+    peak_ccu: Decimal
+    """Target peak concurrent connected users."""
+    mau: Decimal
+    messaging: Messaging
+    calls: Calls
+    ai: Ai
+    self_hosting: SelfHosting
+    source: str = ""
 
 
 def default_path() -> Path:
@@ -74,31 +94,51 @@ def load_profile(path: Path | None) -> UsageProfile:
     return parse_profile(Fields(str(path), load_toml(path)))
 
 
+def parse_profile(f: Fields) -> UsageProfile:
+    f.only(("name", "description", "users", "messaging", "calls", "ai", "self_hosting"))
+    users = f.sub("users")
+    users.only(("peak_ccu", "mau"))
+    peak_ccu, mau = users.positive("peak_ccu"), users.positive("mau")
+    if peak_ccu > mau:
+        accepted = (
+            f"at most users.mau ({mau}): a peak of connected users cannot exceed the month's users"
+        )
+        raise users.bad("peak_ccu", peak_ccu, accepted)
+    return UsageProfile(
+        name=f.text("name"),
+        description=f.text("description", ""),
+        peak_ccu=peak_ccu,
+        mau=mau,
+        messaging=_messaging(f.sub("messaging")),
+        calls=_calls(f.sub("calls")),
+        ai=_ai(f.sub("ai")),
+        self_hosting=_self_hosting(f.sub("self_hosting")),
+        source=f.source,
+    )
+
+
 def _fraction(f: Fields, key: str, default: str) -> Decimal:
-    value = f.number(key, Decimal(default))
+    value = f.number(key, D(default))
     if value > 1:
-        raise f.bad(key, f.table.get(key), "a fraction between 0 and 1")
+        raise f.bad(key, value, "a fraction between 0 and 1")
     return value
 
 
-def parse_profile(f: Fields) -> UsageProfile:
-    f.only(SECTIONS)
-    users, msg, calls, ai, host = (
-        f.sub(s) for s in ("users", "messaging", "calls", "ai", "self_hosting")
+def _messaging(f: Fields) -> Messaging:
+    f.only(tuple(Messaging.__dataclass_fields__))
+    return Messaging(
+        messages_per_user_per_day=f.number("messages_per_user_per_day", D(0)),
+        group_message_share=_fraction(f, "group_message_share", "0"),
+        group_size=f.number("group_size", D(8), minimum=D(2)),
+        message_bytes_mean=f.positive("message_bytes_mean", D(200)),
+        retention_days=f.number("retention_days", D(365)),
+        files_gb_per_user=f.number("files_gb_per_user", D(0)),
+        peak_to_mean=f.number("peak_to_mean", D(3), minimum=ONE),
     )
-    users.only(("peak_ccu", "mau"))
-    msg.only(
-        (
-            "messages_per_user_per_day",
-            "group_message_share",
-            "group_size",
-            "message_bytes_mean",
-            "retention_days",
-            "files_gb_per_user",
-            "peak_to_mean",
-        )
-    )
-    calls.only(
+
+
+def _calls(f: Fields) -> Calls:
+    f.only(
         (
             "call_minutes_per_user_per_month",
             "participants_per_call",
@@ -108,70 +148,38 @@ def parse_profile(f: Fields) -> UsageProfile:
             "bitrate_mbps",
         )
     )
-    ai.only(
-        (
-            "stt_minutes_per_user_per_month",
-            "llm_input_tokens_per_user_per_month",
-            "llm_output_tokens_per_user_per_month",
-            "translation_chars_per_user_per_month",
-        )
-    )
-    host.only(("target_cpu_utilisation", "headroom"))
-    peak_ccu, mau = users.positive("peak_ccu"), users.positive("mau")
-    if peak_ccu > mau:
-        raise users.bad(
-            "peak_ccu",
-            users.table["peak_ccu"],
-            f"at most users.mau ({mau}): a peak of connected users cannot exceed the month's users",
-        )
-    width, height = _resolution(calls)
-    utilisation = _fraction(host, "target_cpu_utilisation", "0.6")
-    if utilisation == 0:
-        raise host.bad("target_cpu_utilisation", 0, "a fraction above 0 and at most 1")
-    group_size = msg.number("group_size", Decimal(8), minimum=Decimal(2))
-    participants = calls.number("participants_per_call", Decimal(2), minimum=ONE)
+    participants = f.number("participants_per_call", D(2), minimum=ONE)
     if participants != participants.to_integral_value():
-        raise calls.bad(
-            "participants_per_call", calls.table["participants_per_call"], "a whole number >= 1"
-        )
-    return UsageProfile(
-        name=f.text("name"),
-        description=f.text("description", ""),
-        peak_ccu=peak_ccu,
-        mau=mau,
-        messages_per_user_per_day=msg.number("messages_per_user_per_day", Decimal(0)),
-        group_message_share=_fraction(msg, "group_message_share", "0"),
-        group_size=group_size,
-        message_bytes_mean=msg.positive("message_bytes_mean", Decimal(200)),
-        retention_days=msg.number("retention_days", Decimal(365)),
-        files_gb_per_user=msg.number("files_gb_per_user", Decimal(0)),
-        peak_to_mean=msg.number("peak_to_mean", Decimal(3), minimum=ONE),
-        call_minutes_per_user_per_month=calls.number("call_minutes_per_user_per_month", Decimal(0)),
+        raise f.bad("participants_per_call", participants, "a whole number >= 1")
+    width, height = _resolution(f)
+    return Calls(
+        call_minutes_per_user_per_month=f.number("call_minutes_per_user_per_month", D(0)),
         participants_per_call=participants,
-        mean_call_minutes=calls.positive("mean_call_minutes", Decimal(15)),
-        video_share=_fraction(calls, "video_share", "1"),
+        mean_call_minutes=f.positive("mean_call_minutes", D(15)),
+        video_share=_fraction(f, "video_share", "1"),
         width_px=width,
         height_px=height,
-        bitrate_mbps=calls.positive("bitrate_mbps", Decimal("1.5")),
-        stt_minutes_per_user_per_month=ai.number("stt_minutes_per_user_per_month", Decimal(0)),
-        llm_input_tokens_per_user_per_month=ai.number(
-            "llm_input_tokens_per_user_per_month", Decimal(0)
-        ),
-        llm_output_tokens_per_user_per_month=ai.number(
-            "llm_output_tokens_per_user_per_month", Decimal(0)
-        ),
-        translation_chars_per_user_per_month=ai.number(
-            "translation_chars_per_user_per_month", Decimal(0)
-        ),
-        target_cpu_utilisation=utilisation,
-        headroom=host.number("headroom", Decimal("0.25")),
-        source=f.source,
+        bitrate_mbps=f.positive("bitrate_mbps", D("1.5")),
     )
 
 
-def _resolution(calls: Fields) -> tuple[int, int]:
-    text = calls.text("resolution", "1280x720")
+def _resolution(f: Fields) -> tuple[int, int]:
+    text = f.text("resolution", "1280x720")
     match = re.fullmatch(r"([1-9][0-9]{1,4})x([1-9][0-9]{1,4})", text)
     if not match:
-        raise calls.bad("resolution", text, "WIDTHxHEIGHT in pixels, e.g. 1280x720")
+        raise f.bad("resolution", text, "WIDTHxHEIGHT in pixels, e.g. 1280x720")
     return int(match.group(1)), int(match.group(2))
+
+
+def _ai(f: Fields) -> Ai:
+    names = tuple(Ai.__dataclass_fields__)
+    f.only(names)
+    return Ai(*(f.number(name, D(0)) for name in names))
+
+
+def _self_hosting(f: Fields) -> SelfHosting:
+    f.only(tuple(SelfHosting.__dataclass_fields__))
+    utilisation = _fraction(f, "target_cpu_utilisation", "0.6")
+    if utilisation == 0:
+        raise f.bad("target_cpu_utilisation", utilisation, "a fraction above 0 and at most 1")
+    return SelfHosting(utilisation, f.number("headroom", D("0.25")))

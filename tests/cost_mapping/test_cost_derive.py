@@ -150,7 +150,7 @@ def test_every_quantity_is_derived_and_every_rule_targets_a_canonical_meter() ->
 def test_the_shipped_default_profile_loads() -> None:
     p = load_profile(None)
     assert p.name == "default" and p.peak_ccu <= p.mau
-    assert p.deliveries_per_message == D("0.7") + D("0.3") * 7
+    assert p.messaging.deliveries_per_message == D("0.7") + D("0.3") * 7
 
 
 @pytest.mark.parametrize("metric", [m for rule in MEASURED for m, _ in rule.options])
