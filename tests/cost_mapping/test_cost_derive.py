@@ -14,6 +14,7 @@ from cost_mapping.derive import MEASURED, derive
 from cost_mapping.fields import Fields
 from cost_mapping.meters import NAMES
 from cost_mapping.profile import UsageProfile, load_profile, parse_profile
+from cost_mapping.sheet_load import shipped_ids
 from cost_mapping.summary import RunSummary, parse_summary
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -166,8 +167,6 @@ def test_every_measured_rule_uses_a_documented_or_announced_metric(metric: str) 
 
 def test_docs_describe_every_canonical_meter_and_shipped_sheet() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "cost.md").read_text()
-    from cost_mapping.sheet_load import shipped_ids
-
     for name in NAMES:
         assert f"| `{name}` |" in doc, name
     for sheet_id in shipped_ids():

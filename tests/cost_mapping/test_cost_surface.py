@@ -1,0 +1,37 @@
+"""The public surface of cost_mapping is small and explicit."""
+
+from __future__ import annotations
+
+import cost_mapping
+
+
+def test_the_public_surface_is_pinned() -> None:
+    assert cost_mapping.__all__ == [
+        "Bill",
+        "LineItem",
+        "PriceSheet",
+        "Quantity",
+        "RunSummary",
+        "UsageProfile",
+        "derive",
+        "load_profile",
+        "load_sheet",
+        "load_sheets",
+        "load_usage",
+        "price",
+        "read_summary",
+    ]
+    for name in cost_mapping.__all__:
+        assert getattr(cost_mapping, name) is not None
+
+
+def test_the_pricing_modules_never_read_the_clock_or_files() -> None:
+    """Pure code: time and data come in as parameters (STYLE 3)."""
+    import inspect
+
+    from cost_mapping import allowance, bill, counting, derive, engine, rounding, tiers, usage
+
+    for module in (allowance, bill, counting, derive, engine, rounding, tiers, usage):
+        source = inspect.getsource(module)
+        for forbidden in ("datetime.now", "time.time", "date.today", "open(", "read_text", "Path("):
+            assert forbidden not in source, f"{module.__name__} uses {forbidden}"
