@@ -22,13 +22,15 @@ from cost_mapping.usage import Usage, measure, quantity
 ZERO = Decimal(0)
 ONE = Decimal(1)
 PAYG = "pay as you go"
-NOT_PUBLISHED = "rate not published for this usage (contact sales)"
 
 
 def _line(
     sheet: PriceSheet, u: Usage, row: str, desc: str, c: tiers.Charge, ref: str = ""
 ) -> LineItem:
-    gaps = u.gaps + ((NOT_PUBLISHED,) if c.amount is None and c.units else ())
+    unpublished = (
+        f"{u.meter.id}: rate not published for {num(c.units)} {u.meter.unit} (contact sales)"
+    )
+    gaps = u.gaps + ((unpublished,) if c.amount is None and c.units else ())
     return LineItem(
         row=f"{sheet.id}: {row}",
         description=desc,

@@ -112,9 +112,7 @@ def render(rows: Sequence[Row]) -> str:
         for x in (head, *body)
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    notes = [
-        f"  {r.bill.sheet.id}: {gap}" for r in rows for gap in (*r.bill.gaps, *_refusals(r.bill))
-    ]
+    notes = _footnotes(rows)
     if notes:
         lines += [
             "",
@@ -122,6 +120,15 @@ def render(rows: Sequence[Row]) -> str:
             *notes,
         ]
     return "\n".join(lines) + "\n"
+
+
+def _footnotes(rows: Sequence[Row]) -> list[str]:
+    """Each gap once, with the sheets it affects."""
+    sheets: dict[str, list[str]] = {}
+    for r in rows:
+        for gap in (*r.bill.gaps, *_refusals(r.bill)):
+            sheets.setdefault(gap, []).append(r.bill.sheet.id)
+    return [f"  {gap}  [{', '.join(ids)}]" for gap, ids in sheets.items()]
 
 
 def _refusals(bill: Bill) -> tuple[str, ...]:
