@@ -35,7 +35,7 @@ class PixelClass:
     max_pixels: Decimal | None
     ratio: Decimal
     """Standard minutes per minute in this tier (Agora: 1, 4, 9, 16, 36)."""
-    rate: Decimal | None = None
+    rate_usd: Decimal | None = None
     """This tier's own list rate, when the meter prices tiers directly."""
 
 

@@ -30,15 +30,15 @@ def _line(
     unpublished = (
         f"{u.meter.id}: rate not published for {num(c.units)} {u.meter.unit} (contact sales)"
     )
-    gaps = u.gaps + ((unpublished,) if c.amount is None and c.units else ())
+    gaps = u.gaps + ((unpublished,) if c.amount_usd is None and c.units else ())
     return LineItem(
         row=f"{sheet.id}: {row}",
         description=desc,
         quantity=c.units,
         unit=u.meter.unit,
-        rate_usd=c.rate,
+        rate_usd=c.rate_usd,
         per=c.per,
-        amount_usd=c.amount,
+        amount_usd=c.amount_usd,
         derivation=u.derivation,
         ref=ref or u.meter.ref,
         evidence=u.meter.evidence,
@@ -60,9 +60,9 @@ def _charges(u: Usage, units: Decimal, plan: Plan | None) -> tuple[tiers.Charge,
         return (tiers.volume(units, m.bands, m.per),)
     if m.mode == "block":
         assert m.block_units is not None
-        return (tiers.blocks(units, m.block_units, m.rate),)
+        return (tiers.blocks(units, m.block_units, m.rate_usd),)
     rate = plan.rates.get(m.id) if plan is not None else None
-    for fallback in (u.class_rate, m.rate):
+    for fallback in (u.class_rate_usd, m.rate_usd):
         rate = fallback if rate is None else rate
     return (tiers.per_unit(units, rate, m.per),)
 

@@ -58,7 +58,7 @@ class Meter:
     mode: str
     per: Decimal
     """The rate is money per this many billing units (1000 for "per 1,000 minutes")."""
-    rate: Decimal | None
+    rate_usd: Decimal | None
     """Per-unit (and block) rate; None if only plans give one."""
     bands: tuple[Band, ...]
     block_units: Decimal | None

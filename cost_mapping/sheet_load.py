@@ -162,7 +162,7 @@ def _meter(f: Fields, sheet_evidence: str) -> Meter:
     if mode in ("graduated", "volume") and rate is not None:
         raise f.bad("rate", rate, f"no `rate` in {mode} mode: give each band's rate in `tiers`")
     block_units = f.positive("block_units") if mode == "block" else None
-    if any(c.rate is not None for t in terms for c in t.classes) and (
+    if any(c.rate_usd is not None for t in terms for c in t.classes) and (
         len(terms) > 1 or mode != "per_unit"
     ):
         raise f.bad(
@@ -176,7 +176,7 @@ def _meter(f: Fields, sheet_evidence: str) -> Meter:
         combine=f.choice("combine", ("sum", "higher_of"), "sum"),
         mode=mode,
         per=per,
-        rate=rate,
+        rate_usd=rate,
         bands=bands,
         block_units=block_units,
         size_unit_bytes=f.positive("size_unit_bytes") if f.has("size_unit_bytes") else None,
@@ -230,7 +230,7 @@ def _pixel_class(f: Fields) -> PixelClass:
         name=f.text("name"),
         max_pixels=f.optional_number("max_pixels"),
         ratio=f.positive("ratio", Decimal(1)),
-        rate=f.optional_number("rate"),
+        rate_usd=f.optional_number("rate"),
     )
 
 

@@ -25,7 +25,7 @@ class Band:
 
     start: Decimal
     end: Decimal | None
-    rate: Decimal | None
+    rate_usd: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,9 @@ class Charge:
 
     band: int
     units: Decimal
-    rate: Decimal | None
+    rate_usd: Decimal | None
     per: Decimal
-    amount: Decimal | None
+    amount_usd: Decimal | None
 
 
 def ceil_to(value: Decimal, step: Decimal) -> Decimal:
@@ -61,7 +61,7 @@ def graduated(units: Decimal, bands: tuple[Band, ...], per: Decimal = ONE) -> tu
             break
         top = units if band.end is None else min(units, band.end)
         inside = top - band.start
-        pieces.append(Charge(i, inside, band.rate, per, _amount(inside, band.rate, per)))
+        pieces.append(Charge(i, inside, band.rate_usd, per, _amount(inside, band.rate_usd, per)))
     return tuple(pieces)
 
 
@@ -76,7 +76,7 @@ def band_of(units: Decimal, bands: tuple[Band, ...]) -> int:
 def volume(units: Decimal, bands: tuple[Band, ...], per: Decimal = ONE) -> Charge:
     """All units at the rate of the band the total falls in (not monotone: see docs/cost.md)."""
     i = band_of(units, bands)
-    return Charge(i, units, bands[i].rate, per, _amount(units, bands[i].rate, per))
+    return Charge(i, units, bands[i].rate_usd, per, _amount(units, bands[i].rate_usd, per))
 
 
 def blocks(units: Decimal, block_units: Decimal, rate_per_block: Decimal | None) -> Charge:

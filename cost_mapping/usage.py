@@ -26,7 +26,7 @@ class Usage:
     meter: Meter
     units: Decimal
     derivation: str
-    class_rate: Decimal | None
+    class_rate_usd: Decimal | None
     """The resolution tier's own rate, when the meter's single term picked one."""
     gaps: tuple[str, ...]
 
@@ -40,7 +40,7 @@ class Usage:
 class Part:
     units: Decimal
     text: str
-    rate: Decimal | None
+    rate_usd: Decimal | None
     gaps: tuple[str, ...]
 
 
@@ -63,7 +63,7 @@ def term_part(term: Term, quantities: Quantities) -> Part:
         if cls.ratio != 1:
             units *= cls.ratio
             text += f" x ratio {num(cls.ratio)}"
-        rate = cls.rate
+        rate = cls.rate_usd
     return Part(units, text, rate, q.gaps)
 
 
@@ -93,4 +93,4 @@ def measure(meter: Meter, quantities: Quantities) -> Usage:
                 f"; rounded up to {num(meter.rounding.step)} {meter.unit} {meter.rounding.scope}"
             )
         units = rounded
-    return Usage(meter, units, text, parts[0].rate if len(parts) == 1 else None, gaps)
+    return Usage(meter, units, text, parts[0].rate_usd if len(parts) == 1 else None, gaps)
