@@ -43,13 +43,10 @@ def test_a_namespace_gets_its_own_addresses_and_is_removed_whole() -> None:
             check=True,
         )
         assert net.server_host in inside.stdout
-        ping = subprocess.run(
-            ["ping", "-c", "1", "-W", "2", net.server_host], capture_output=True, check=False
-        )
+        with pytest.raises(ConnectionRefusedError):  # reachable: the namespace answers with a reset
+            socket.create_connection((net.server_host, 9), timeout=5)
         counters = WireMeter(net.meter_interface).read()
-        assert counters is not None
-        if ping.returncode == 0:
-            assert counters.tx_packets >= 1 and counters.rx_packets >= 1
+        assert counters is not None and counters.tx_packets >= 1 and counters.rx_packets >= 1
     finally:
         network.remove_network(net)
     assert net.namespace not in network.list_namespaces()
