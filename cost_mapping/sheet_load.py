@@ -112,6 +112,12 @@ def parse_sheet(f: Fields, stem: str) -> PriceSheet:
         if meter_id in ids[:i]:
             raise f.bad(f"meters[{i}].id", meter_id, "an id not used by another meter")
     plans = tuple(_plan(p, meters, evidence) for p in f.subs("plans"))
+    if not plans and not f.flag("pay_as_you_go", True):
+        raise f.bad(
+            "pay_as_you_go",
+            False,
+            "true, or at least one [[plans]]: otherwise nothing can be bought",
+        )
     if not f.has("source_url"):
         raise f.bad(
             "source_url",

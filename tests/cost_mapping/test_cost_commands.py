@@ -151,3 +151,15 @@ def test_price_and_cost_run_as_a_fresh_process(run_dir: Path, tmp_path: Path) ->
     )
     assert cost.returncode == exitcodes.OK, cost.stderr
     assert (run_dir / "cost.json").exists()
+
+
+def test_a_partial_or_invalid_run_is_flagged_above_the_table(run_dir: Path) -> None:
+    data = json.loads((run_dir / "summary.json").read_text())
+    data.update(status="invalid", partial=True)
+    (run_dir / "summary.json").write_text(json.dumps(data))
+    out = io.StringIO()
+    print_run_costs(run_dir, None, out)
+    assert (
+        "warning: run status 'invalid' (partial): its figures may not describe the backend"
+        in out.getvalue()
+    )

@@ -42,6 +42,7 @@ SHEETS = [
     ("free_for_unknown_meter", "free[0].meters", "a meter id of this sheet: mau"),
     ("classes_out_of_order", "meters[0].terms[0].classes", "max_pixels must grow"),
     ("not_toml", "", "valid TOML"),
+    ("nothing_to_buy", "pay_as_you_go", "at least one [[plans]]"),
 ]
 
 
