@@ -29,3 +29,9 @@ def plain(value: Decimal | None, places: int = 6) -> str:
     if value is None:
         return ""
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):f}"
+
+
+def rate(value: Decimal) -> str:
+    """A (non-negative) price per unit as a price page writes it: every digit, no exponent."""
+    whole, dot, frac = f"{value.normalize():f}".partition(".")
+    return f"${int(whole):,}{dot}{frac}"

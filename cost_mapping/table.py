@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from cost_mapping.bill import COMPLETE, NONE, Bill, LineItem
-from cost_mapping.display import num, plain, usd
+from cost_mapping.display import num, plain, rate, usd
 from cost_mapping.quantities import Quantity
 
 PER_MESSAGE = ("chat", "signaling", "pubsub", "selfhost")
@@ -239,7 +239,7 @@ def _rate(li: LineItem) -> str:
     if not li.rate_usd:
         return ""
     per = li.unit if li.per == 1 else f"{num(li.per)} {li.unit}"
-    return f" @ ${num(li.rate_usd, 8)} per {per}"
+    return f" @ {rate(li.rate_usd)} per {per}"
 
 
 def render_bill(bill: Bill) -> str:
