@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cost_mapping import table
-from cost_mapping.derive import derive
+from cost_mapping.derive import bitrate_note, derive
 from cost_mapping.display import num
 from cost_mapping.engine import price
 from cost_mapping.profile import load_profile
@@ -96,6 +96,9 @@ def costs(
         f"cost of run {summary.run_id} ({summary.status}{', partial' if summary.partial else ''}) "
         f"under profile {profile.name}: {num(profile.peak_ccu)} peak CCU, {num(profile.mau)} MAU, per month\n"
     )
+    note = bitrate_note(profile, summary)
+    if note:
+        out.write(note + "\n")
     if summary.status != "ok" or summary.partial:
         out.write(
             f"warning: run status {summary.status!r}{' (partial)' if summary.partial else ''}: "

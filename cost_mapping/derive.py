@@ -272,3 +272,15 @@ def profile_quantities(p: UsageProfile, run: RunSummary) -> dict[str, Quantity]:
 def derive(p: UsageProfile, run: RunSummary) -> dict[str, Quantity]:
     """Every canonical meter's monthly quantity for this profile, priced from this run."""
     return {**profile_quantities(p, run), **measured_quantities(p, run)}
+
+
+def bitrate_note(p: UsageProfile, run: RunSummary) -> str | None:
+    """Compare the run's achieved video rate with the profile's target (priced: achieved)."""
+    achieved = run.value("video.wire_mbps_per_stream")
+    if achieved is None or not video_minutes(p):
+        return None
+    target = p.calls.bitrate_mbps
+    note = f"video: run achieved {num(achieved)} Mbps per stream; the profile targets {num(target)} Mbps"
+    if abs(achieved - target) > target / 10:
+        note += " (more than 10 % apart: the run may not represent this profile)"
+    return note

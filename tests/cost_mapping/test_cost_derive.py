@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cost_mapping.derive import MEASURED, derive
+from cost_mapping.derive import MEASURED, bitrate_note, derive
 from cost_mapping.fields import Fields
 from cost_mapping.meters import NAMES
 from cost_mapping.profile import UsageProfile, load_profile, parse_profile
@@ -171,3 +171,17 @@ def test_docs_describe_every_canonical_meter_and_shipped_sheet() -> None:
         assert f"| `{name}` |" in doc, name
     for sheet_id in shipped_ids():
         assert f"| `{sheet_id}` |" in doc, sheet_id
+
+
+def test_the_achieved_video_rate_is_compared_with_the_profile_target() -> None:
+    run = summary("summary_video.json")
+    close_enough = bitrate_note(
+        profile(
+            PROFILE.replace('resolution = "640x360"', 'resolution = "640x360"\nbitrate_mbps = 1.0')
+        ),
+        run,
+    )
+    assert close_enough == "video: run achieved 0.95 Mbps per stream; the profile targets 1 Mbps"
+    far = bitrate_note(profile(), run)  # default target 1.5 Mbps
+    assert far is not None and "more than 10 % apart" in far
+    assert bitrate_note(profile(), summary("summary_messaging.json")) is None
