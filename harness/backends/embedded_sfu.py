@@ -111,10 +111,11 @@ class Sfu:
     async def _room_request(
         self, method: str, name: str, rest: list[str], body: JsonObject
     ) -> tuple[int, JsonObject]:
-        room = self.rooms.setdefault(name, Room())
         if method == "GET" and not rest:
+            room = self.rooms.get(name, Room())
             listing = [{"peer": p.peer, "codecs": p.codecs} for p in room.publications.values()]
             return 200, {"publishers": listing}
+        room = self.rooms.setdefault(name, Room())
         if method == "POST" and rest == ["publish"]:
             return 200, await self.publish(room, str(body.get("peer")), body)
         if method == "POST" and rest == ["subscribe"]:

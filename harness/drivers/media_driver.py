@@ -5,7 +5,9 @@ never gevent or Locust in this process). It writes `MediaDriverConfig.out_path`,
 `media.driver`, `media.join` and `media.sample` records (see `workloads.media.sink`), flushed once
 a second, and prints one JSON progress line per second to stdout. It ends after `duration_s`, or
 earlier on SIGTERM/SIGINT: peers leave, every record is flushed, exit 0. A signalling or
-connection failure exits RUN_FAILED (the backend's fault); anything else HARNESS_ERROR.
+connection failure exits RUN_FAILED (the backend's fault); a bad config BAD_INPUT; a crash prints a traceback.
+
+`duration_s` counts from the driver's start, joins included.
 
 Media is cheap by construction: clips are generated once and cached, every sender shares one
 in-memory packet list (no encoder runs), and receivers count encoded frames (no decoder runs).
@@ -22,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness import exitcodes
+from harness.errors import ImbenchError
 from workloads.media import encoded
 from workloads.media.clips import ClipSpec, ensure_clip, video_spec
 from workloads.media.httpjson import SignallingError
@@ -137,6 +140,38 @@ def _progress(samples: list[StreamSample]) -> str:
     )
 
 
+async def _load_phase(
+    config: MediaDriverConfig,
+    sfu: SfuAddress,
+    planned: list[PlannedPeer],
+    sources: list[ClipPackets],
+    session: MediaSession,
+    stop: asyncio.Event,
+) -> int:
+    """Join everyone, then hold the load until `duration_s` after start or until `stop`."""
+    loop = asyncio.get_running_loop()
+    end_s = loop.time() + config.duration_s
+    joining = asyncio.create_task(join_all(config, sfu, planned, sources, session))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait(
+        {joining, stopping}, timeout=config.duration_s, return_when="FIRST_COMPLETED"
+    )
+    stopping.cancel()
+    if not joining.done():  # stopped, or the whole duration went by while still joining
+        joining.cancel()
+        session.event("stopped", "before every peer had joined")
+        return exitcodes.OK
+    try:
+        joining.result()
+    except (SignallingError, OSError, TimeoutError) as exc:
+        session.event("error", f"joining failed: {exc!r}")
+        return exitcodes.RUN_FAILED
+    session.event("joined", f"{len(session.links)} peer connections")
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), max(0.0, end_s - loop.time()))
+    return exitcodes.OK
+
+
 async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = None) -> int:
     """The driver's composition root; returns an exit code. `stop` ends it early."""
     restrict_host_addresses(config.ice_addresses)
@@ -156,14 +191,7 @@ async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = Non
     )
     code = exitcodes.OK
     try:
-        await join_all(config, sfu, planned, sources, session)
-        session.event("joined", f"{len(session.links)} peer connections")
-        await asyncio.wait_for(stop.wait(), config.duration_s)
-    except TimeoutError:
-        pass
-    except (SignallingError, OSError) as exc:
-        session.event("error", f"signalling failed: {exc!r}")
-        code = exitcodes.RUN_FAILED
+        code = await _load_phase(config, sfu, planned, sources, session, stop)
     finally:
         stop.set()
         await sampler
@@ -193,8 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m harness.drivers.media_driver CONFIG.json", file=sys.stderr)
         return exitcodes.BAD_INPUT
-    config = MediaDriverConfig.from_json(Path(args[0]).read_text(encoding="utf-8"))
-    return asyncio.run(_main_async(config))
+    try:
+        config = MediaDriverConfig.from_json(Path(args[0]).read_text(encoding="utf-8"))
+        return asyncio.run(_main_async(config))
+    except ImbenchError as exc:
+        print(f"media driver: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except (OSError, ValueError, TypeError) as exc:
+        print(f"media driver: bad config {args[0]}: {exc}", file=sys.stderr)
+        return exitcodes.BAD_INPUT
 
 
 if __name__ == "__main__":
