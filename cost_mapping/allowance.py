@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-
-from cost_mapping.tiers import ceil_to
+from decimal import ROUND_FLOOR, Decimal
 
 
 def deduct(units: Decimal, allowance: Decimal) -> tuple[Decimal, Decimal]:
@@ -41,19 +39,37 @@ class TopUp:
 
 @dataclass(frozen=True)
 class ExcessCover:
-    """How an excess is paid: `packs` whole top-ups of `topup` (or overage when topup is None)."""
+    """How an excess is paid: whole top-up packs (pack, count), and overage for what is left."""
 
     amount_usd: Decimal
-    topup: TopUp | None
-    packs: Decimal
+    packs: tuple[tuple[TopUp, Decimal], ...]
+    overage_units: Decimal
+    overage_usd: Decimal
 
 
-def cheapest_cover(excess: Decimal, overage_usd: Decimal, topups: Sequence[TopUp]) -> ExcessCover:
-    """The cheaper of paying overage or buying whole packs of one top-up size."""
-    best = ExcessCover(overage_usd, None, Decimal(0))
-    for topup in topups:
-        packs = ceil_to(excess, topup.units) / topup.units
-        cost = packs * topup.price_usd
-        if excess > 0 and cost < best.amount_usd:
-            best = ExcessCover(cost, topup, packs)
+def cheapest_cover(
+    excess: Decimal, overage_per_unit_usd: Decimal, topups: Sequence[TopUp]
+) -> ExcessCover:
+    """The cheapest mix of whole top-up packs and overage for `excess` units.
+
+    Packs are tried largest first, each as none, as many as fit, or one more than fit; what
+    no pack covers is paid as overage. (Agora: 540,000 over = 2 x 250k + 1 x 25k packs + 15,000
+    at overage, $498.35, against $534.60 all overage.)
+    """
+    ordered = tuple(sorted(topups, key=lambda t: t.units, reverse=True))
+    return _cover(excess, overage_per_unit_usd, ordered)
+
+
+def _cover(excess: Decimal, per_unit: Decimal, packs: tuple[TopUp, ...]) -> ExcessCover:
+    best = ExcessCover(excess * per_unit, (), excess, excess * per_unit)
+    if not packs or excess <= 0:
+        return best
+    first, rest = packs[0], packs[1:]
+    fit = (excess / first.units).to_integral_value(rounding=ROUND_FLOOR)
+    for count in sorted({Decimal(0), fit, fit + 1}):
+        sub = _cover(max(excess - count * first.units, Decimal(0)), per_unit, rest)
+        used = ((first, count),) if count else ()
+        cost = count * first.price_usd + sub.amount_usd
+        if cost < best.amount_usd:
+            best = ExcessCover(cost, used + sub.packs, sub.overage_units, sub.overage_usd)
     return best

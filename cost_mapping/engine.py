@@ -16,7 +16,7 @@ from cost_mapping.allowance import cheapest_cover, deduct, share_in_order
 from cost_mapping.bill import COMPLETE, NONE, PARTIAL, Bill, LineItem
 from cost_mapping.display import num, usd
 from cost_mapping.quantities import Quantities
-from cost_mapping.sheet import Plan, PriceSheet
+from cost_mapping.sheet import Plan, PriceSheet, SheetTopUp
 from cost_mapping.usage import Usage, measure, quantity
 
 ZERO = Decimal(0)
@@ -68,22 +68,39 @@ def _charges(u: Usage, units: Decimal, plan: Plan | None) -> tuple[tiers.Charge,
 
 
 def _excess(sheet: PriceSheet, u: Usage, units: Decimal, plan: Plan | None) -> list[LineItem]:
-    """Lines for units beyond allowances: by tier mode, or whole top-up packs when cheaper."""
+    """Lines for units beyond allowances: by tier mode, or top-up packs where cheaper."""
     name = u.meter.description or u.meter.id
+    charges = _charges(u, units, plan)
+    packs = [t for t in sheet.topups if t.meter == u.meter.id]
+    if packs and u.meter.mode == "per_unit" and charges[0].rate_usd is not None:
+        return _topped_up(sheet, u, charges[0], packs)
     lines = []
-    for c in _charges(u, units, plan):
+    for c in charges:
         band = "" if u.meter.mode in ("per_unit", "block") else f" tier {c.band + 1}"
         lines.append(_line(sheet, u, f"meters.{u.meter.id}{band}", f"{name}{band}", c))
-    packs = [t for t in sheet.topups if t.meter == u.meter.id]
-    overage = lines[0].amount_usd if len(lines) == 1 else None
-    if packs and overage is not None:
-        cover = cheapest_cover(units, overage, [t.topup for t in packs])
-        if cover.topup is not None:
-            t = cover.topup
-            c = tiers.Charge(0, cover.packs * t.units, t.price_usd, t.units, cover.amount_usd)
-            desc = f"{num(cover.packs)} top-up pack(s) of {num(t.units)} (overage would be {usd(overage)})"
-            ref = next(p.ref for p in packs if p.topup == t)
-            lines = [_line(sheet, u, f"topups.{u.meter.id}", desc, c, ref)]
+    return lines
+
+
+def _topped_up(
+    sheet: PriceSheet, u: Usage, overage: tiers.Charge, packs: list[SheetTopUp]
+) -> list[LineItem]:
+    """The excess as the cheapest mix of whole top-up packs and overage."""
+    assert overage.rate_usd is not None and overage.amount_usd is not None
+    cover = cheapest_cover(overage.units, overage.rate_usd / overage.per, [t.topup for t in packs])
+    lines = []
+    for topup, count in cover.packs:
+        c = tiers.Charge(
+            0, count * topup.units, topup.price_usd, topup.units, count * topup.price_usd
+        )
+        ref = next(p.ref for p in packs if p.topup == topup)
+        desc = f"{num(count)} top-up pack(s) of {num(topup.units)} (all at overage: {usd(overage.amount_usd)})"
+        lines.append(_line(sheet, u, f"topups.{u.meter.id}", desc, c, ref))
+    if cover.overage_units:
+        c = tiers.per_unit(cover.overage_units, overage.rate_usd, overage.per)
+        name = u.meter.description or u.meter.id
+        lines.append(
+            _line(sheet, u, f"meters.{u.meter.id}", f"{name} (overage)" if lines else name, c)
+        )
     return lines
 
 

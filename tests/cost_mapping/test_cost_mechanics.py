@@ -38,32 +38,49 @@ def test_a_shared_allowance_is_used_in_order() -> None:
     assert share_in_order(D(10000), [D(12000), D(9000)]) == (D(10000), D(0))
 
 
+AGORA_TOPUPS = [TopUp(D(25000), D("23.5")), TopUp(D(250000), D(230)), TopUp(D(1000000), D(891))]
+
+
 @pytest.mark.parametrize(
-    ("case", "excess", "overage", "packs", "amount"),
+    ("case", "excess", "packs", "overage_units", "amount"),
     [
         (
-            "Agora: 100,000 std-min over: overage $99 vs 4 x $23.50 = $94 -> packs",
+            "Agora: 100,000 over at $0.99/1,000: 4 x 25k packs ($94) beat overage ($99)",
             "100000",
-            "99",
-            4,
+            {25000: 4},
+            "0",
             "94.0",
         ),
-        ("10,000 over: overage $9.90 beats one $23.50 pack", "10000", "9.90", 0, "9.90"),
+        ("10,000 over: overage $9.90 beats one $23.50 pack", "10000", {}, "10000", "9.90"),
         (
-            "540,000 over: 22 packs of 25k ($517) vs 3 of 250k ($690) vs overage $534.60",
+            "540,000 over: 2 x 250k ($460) + 1 x 25k ($23.50) + 15,000 overage ($14.85) = $498.35 "
+            "(22 x 25k = $517; all overage $534.60)",
             "540000",
-            "534.60",
-            22,
-            "517.0",
+            {250000: 2, 25000: 1},
+            "15000",
+            "498.35",
+        ),
+        (
+            "1,100,000 over: 1 x 1M ($891) + 4 x 25k ($94) = $985",
+            "1100000",
+            {1000000: 1, 25000: 4},
+            "0",
+            "985",
         ),
     ],
 )
-def test_cheapest_cover_picks_overage_or_whole_top_up_packs(
-    case: str, excess: str, overage: str, packs: int, amount: str
+def test_cheapest_cover_mixes_whole_top_up_packs_and_overage(
+    case: str, excess: str, packs: dict[int, int], overage_units: str, amount: str
 ) -> None:
-    topups = [TopUp(D(25000), D("23.5")), TopUp(D(250000), D(230)), TopUp(D(1000000), D(891))]
-    cover = cheapest_cover(D(excess), D(overage), topups)
-    assert (cover.packs, cover.amount_usd) == (D(packs), D(amount)), case
+    cover = cheapest_cover(D(excess), D("0.00099"), AGORA_TOPUPS)
+    assert {int(t.units): int(n) for t, n in cover.packs} == packs, case
+    assert (cover.overage_units, cover.amount_usd) == (D(overage_units), D(amount)), case
+
+
+@given(st.decimals(min_value=0, max_value=10**7, places=0))
+def test_top_ups_never_cost_more_than_overage(excess: D) -> None:
+    cover = cheapest_cover(excess, D("0.00099"), AGORA_TOPUPS)
+    assert cover.amount_usd <= excess * D("0.00099")
 
 
 @pytest.mark.parametrize(
