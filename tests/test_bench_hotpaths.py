@@ -31,14 +31,18 @@ def test_parsing_a_read_of_twenty_server_frames(benchmark: Any) -> None:
 
 
 def test_turning_a_delivery_into_a_record_row(benchmark: Any) -> None:
-    payload = orjson.dumps({"op": "msg", "room": "r4", "from": "u3", "seq": 5, "ts": 1000, "body": BODY})
+    payload = orjson.dumps(
+        {"op": "msg", "room": "r4", "from": "u3", "seq": 5, "ts": 1000, "body": BODY}
+    )
     rows: list[tuple[int, ...]] = []
 
     def record() -> None:
         msg = orjson.loads(payload)
         room = msg.get("room")
         target = int(room[1:]) if room is not None else -1
-        rows.append((2000, 7, int(msg["from"][1:]), 1, target, msg["seq"], int(msg["ts"]), len(msg["body"])))
+        rows.append(
+            (2000, 7, int(msg["from"][1:]), 1, target, msg["seq"], int(msg["ts"]), len(msg["body"]))
+        )
 
     benchmark(record)
     assert rows[-1] == (2000, 7, 3, 1, 4, 5, 1000, 200)
