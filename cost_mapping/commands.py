@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,13 +37,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--sheet", action="append", required=True, metavar="ID|FILE", help=f"shipped: {ids}"
     )
     p.add_argument(
-        "--usage", required=True, type=Path, help="TOML of canonical quantities per month"
+        "--usage",
+        required=True,
+        type=Path,
+        help="TOML of canonical quantities per month; 'example' for the shipped example",
     )
     p.set_defaults(func=price_command)
 
     c = sub.add_parser("cost", help="cost a run under a usage profile, sheets side by side")
     c.add_argument("run", help="run folder, or run id under --results-dir")
-    c.add_argument("--results-dir", default="results")
+    c.add_argument(
+        "--results-dir", default="results", help="where run folders are (default: results)"
+    )
     c.add_argument(
         "--profile", type=Path, default=None, help="usage profile TOML (default: the shipped one)"
     )
@@ -52,8 +58,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.set_defaults(func=cost_command)
 
 
+def usage_file(path: Path) -> Path:
+    """The usage file; `example` names the shipped example when no such file exists."""
+    if str(path) == "example" and not path.exists():
+        return Path(str(resources.files("cost_mapping") / "profiles" / "quantities_example.toml"))
+    return path
+
+
 def price_command(args: argparse.Namespace) -> int:
-    quantities = load_usage(args.usage)
+    quantities = load_usage(usage_file(args.usage))
     for sheet in load_sheets(args.sheet):
         sys.stdout.write(table.render_bill(price(sheet, quantities)) + "\n")
     return exitcodes.OK

@@ -163,3 +163,12 @@ def test_a_partial_or_invalid_run_is_flagged_above_the_table(run_dir: Path) -> N
         "warning: run status 'invalid' (partial): its figures may not describe the backend"
         in out.getvalue()
     )
+
+
+def test_price_can_use_the_shipped_example(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["price", "--sheet", "vonage-video", "--usage", "example"]) == exitcodes.OK
+    # 600,000 participant-minutes x $0.0041 = $2,460
+    assert "$2,460.00  total per month" in capsys.readouterr().out
