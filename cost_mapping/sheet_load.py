@@ -111,22 +111,8 @@ def parse_sheet(f: Fields, stem: str) -> PriceSheet:
     for i, meter_id in enumerate(ids):
         if meter_id in ids[:i]:
             raise f.bad(f"meters[{i}].id", meter_id, "an id not used by another meter")
-    plans = tuple(_plan(p, meters, evidence) for p in f.subs("plans"))
-    if not plans and not f.flag("pay_as_you_go", True):
-        raise f.bad(
-            "pay_as_you_go",
-            False,
-            "true, or at least one [[plans]]: otherwise nothing can be bought",
-        )
-    if not f.has("source_url"):
-        raise f.bad(
-            "source_url",
-            None,
-            "the http(s) URL of the price page (required: every price needs its source)",
-        )
-    source_url = f.text("source_url")
-    if not source_url.startswith(("https://", "http://")):
-        raise f.bad("source_url", source_url, "an http(s) URL of the price page")
+    plans = _plans(f, meters, evidence)
+    source_url = _source_url(f)
     return PriceSheet(
         id=sheet_id,
         vendor=f.text("vendor"),
@@ -149,12 +135,32 @@ def parse_sheet(f: Fields, stem: str) -> PriceSheet:
     )
 
 
+def _plans(f: Fields, meters: tuple[Meter, ...], evidence: str) -> tuple[Plan, ...]:
+    plans = tuple(_plan(p, meters, evidence) for p in f.subs("plans"))
+    if not plans and not f.flag("pay_as_you_go", True):
+        accepted = "true, or at least one [[plans]]: otherwise nothing can be bought"
+        raise f.bad("pay_as_you_go", False, accepted)
+    return plans
+
+
+def _source_url(f: Fields) -> str:
+    if not f.has("source_url"):
+        accepted = "the http(s) URL of the price page (required: every price needs its source)"
+        raise f.bad("source_url", None, accepted)
+    source_url = f.text("source_url")
+    if not source_url.startswith(("https://", "http://")):
+        raise f.bad("source_url", source_url, "an http(s) URL of the price page")
+    return source_url
+
+
 def _meter(f: Fields, sheet_evidence: str) -> Meter:
     f.only(METER_FIELDS)
     unit = f.choice("unit", canon.BILLING_UNITS)
     mode = f.choice("mode", MODES, "per_unit")
     if f.has("quantity") == f.has("terms"):
-        raise f.bad("quantity", f.table.get("quantity"), "either `quantity` or [[terms]], not both")
+        raise f.bad(
+            "quantity", f.table.get("quantity"), "exactly one of `quantity` or [[meters.terms]]"
+        )
     terms = (
         (_term(Fields(f.source, {"quantity": f.table["quantity"]}, f.prefix), unit),)
         if f.has("quantity")
