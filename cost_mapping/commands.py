@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
-from cost_mapping import table
+from cost_mapping import bill_text, table
 from cost_mapping.derive import bitrate_note, derive
 from cost_mapping.display import num
 from cost_mapping.engine import price
@@ -68,7 +68,7 @@ def usage_file(path: Path) -> Path:
 def price_command(args: argparse.Namespace) -> int:
     quantities = load_usage(usage_file(args.usage))
     for sheet in load_sheets(args.sheet):
-        sys.stdout.write(table.render_bill(price(sheet, quantities)) + "\n")
+        sys.stdout.write(bill_text.render_bill(price(sheet, quantities)) + "\n")
     return exitcodes.OK
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from cost_mapping.bill import COMPLETE, NONE, Bill, LineItem
-from cost_mapping.display import num, plain, rate, usd
+from cost_mapping.bill import COMPLETE, NONE, Bill
+from cost_mapping.display import plain, usd
 from cost_mapping.quantities import Quantity
 
 PER_MESSAGE = ("chat", "signaling", "pubsub", "selfhost")
@@ -233,37 +233,3 @@ def to_json(
         "bills": [bill_json(r.bill) for r in rows],
     }
     return json.dumps(doc, indent=2) + "\n"
-
-
-def _rate(li: LineItem) -> str:
-    if not li.rate_usd:
-        return ""
-    per = li.unit if li.per == 1 else f"{num(li.per)} {li.unit}"
-    return f" @ {rate(li.rate_usd)} per {per}"
-
-
-def render_bill(bill: Bill) -> str:
-    """One bill with every line and its provenance, for `imbench price`."""
-    s = bill.sheet
-    out = [
-        f"{s.vendor} — {s.product}  [{s.id}]",
-        f"  prices effective {s.effective_date}, retrieved {s.retrieved_date}, evidence {s.evidence}",
-        f"  source: {s.source_url}",
-        f"  option: {bill.option}"
-        + ("" if bill.eligible else " (no option of this sheet serves this usage)"),
-    ]
-    out += [f"  note: {n}" for n in bill.notes]
-    for li in bill.lines:
-        out.append(
-            f"  {usd(li.amount_usd):>14}  {li.description}: {num(li.quantity)} {li.unit}{_rate(li)}"
-        )
-        out.append(f"                  row {li.row}; ref {li.ref or '-'} [{li.evidence}]")
-        out.append(f"                  from {li.derivation}")
-        out += [f"                  GAP: {g}" for g in li.gaps]
-    if s.notes:
-        out.append(f"  sheet notes: {s.notes}")
-    label = {COMPLETE: "total", NONE: "total (nothing applies)"}.get(
-        bill.coverage, "total (lower bound: gaps above)"
-    )
-    out.append(f"  {usd(bill.total_usd):>14}  {label} per month")
-    return "\n".join(out) + "\n"
