@@ -6,6 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 from cost_helpers import bill_for, shipped
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cost_mapping.sheet_load import shipped_ids
 
@@ -321,3 +323,24 @@ def test_unpriced_quantities_are_named_on_the_bill() -> None:
     bill = bill_for("amazon-chime-sdk", participant_minutes=100000, messages_sent=5000)
     assert bill.total_usd == D(170)
     assert any("Chime SDK messaging" in g for g in bill.gaps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(sorted(CASES)),
+    st.decimals(min_value=0, max_value=20, places=3),
+    st.decimals(min_value=0, max_value=20, places=3),
+)
+def test_more_usage_never_costs_less_on_a_shipped_sheet(sheet_id: str, a: D, b: D) -> None:
+    """Scale a worked example's quantities (attributes like pixels stay): the bill is monotone."""
+    _, values, _, _ = CASES[sheet_id][0]
+    attributes = ("subscriber_aggregate_pixels", "publisher_stream_pixels")
+    low, high = sorted((a, b))
+
+    def total(scale: D) -> D:
+        scaled = {k: (v if k in attributes else D(v) * scale) for k, v in values.items()}
+        bill = bill_for(sheet_id, **{k: str(v) for k, v in scaled.items()})
+        assert bill.total_usd is not None
+        return bill.total_usd
+
+    assert total(low) <= total(high)
