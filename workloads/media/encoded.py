@@ -5,11 +5,13 @@
 dispatcher: a track marked with `mark_encoded(track)` (do it in the peer connection's "track"
 handler, which fires before `receive()`) gets `EncodedFrame`s — depacketized, reassembled by
 aiortc's jitter buffer, never decoded — and every other track keeps aiortc's own decoder.
+For a marked track the thread ends at once and frames go to the track on the event loop itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 import weakref
@@ -65,16 +67,27 @@ def _dispatch_worker(
 def _encoded_worker(
     loop: asyncio.AbstractEventLoop, input_q: queue.Queue[Any], output_q: asyncio.Queue[Any]
 ) -> None:
-    """Hand each reassembled frame to the event loop; None (end of stream) ends the track."""
+    """Hand the receiver's frame queue over to the event loop, then end this thread.
+
+    aiortc puts reassembled frames into `input_q` from the event-loop thread. Rather than waking
+    a thread per frame (one GIL hand-off per frame per receiver), the loop thread itself turns
+    `input_q.put` into a direct, same-thread put onto the track's queue. The swap runs in the loop
+    thread, after moving any frame already queued, so no frame is lost or reordered.
+    """
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening any more
+        loop.call_soon_threadsafe(_bypass, input_q, output_q)
+
+
+def _bypass(input_q: queue.Queue[Any], output_q: asyncio.Queue[Any]) -> None:
+    def put_direct(task: Any, block: bool = True, timeout: float | None = None) -> None:
+        output_q.put_nowait(None if task is None else _frame(*task))
+
     while True:
-        task = input_q.get()
-        item = None if task is None else _frame(*task)
         try:
-            loop.call_soon_threadsafe(output_q.put_nowait, item)
-        except RuntimeError:  # the loop is closed: nobody is listening any more
-            return
-        if item is None:
-            return
+            put_direct(input_q.get_nowait())
+        except queue.Empty:
+            break
+    input_q.put = put_direct  # type: ignore[method-assign, assignment]
 
 
 def _frame(codec: Any, jitter_frame: Any) -> EncodedFrame:
