@@ -79,46 +79,51 @@ def _status(bill: Bill) -> str:
     )
 
 
-def render(rows: Sequence[Row]) -> str:
-    """A fixed-width table; footnotes list every gap and unserved sheet."""
-    head = (
-        "sheet",
-        "option",
-        "monthly",
-        "/CCU-month",
-        "/MAU",
-        "/1k msgs",
-        "/part-min",
-        "evidence",
-        "coverage",
+HEAD = (
+    "sheet",
+    "option",
+    "monthly",
+    "/CCU-month",
+    "/MAU",
+    "/1k msgs",
+    "/part-min",
+    "evidence",
+    "coverage",
+)
+
+
+def _cells(r: Row) -> tuple[str, ...]:
+    return (
+        r.bill.sheet.id,
+        r.bill.option,
+        usd(r.monthly_usd),
+        _cell(r.usd_per_ccu_month),
+        _cell(r.usd_per_mau),
+        _cell(r.usd_per_1k_msgs),
+        _cell(r.usd_per_participant_min),
+        r.bill.evidence,
+        _status(r.bill),
     )
-    body = [
-        (
-            r.bill.sheet.id,
-            r.bill.option if r.bill.coverage != NONE else "-",
-            usd(r.monthly_usd) if r.bill.coverage != NONE else "n/a",
-            _cell(r.usd_per_ccu_month),
-            _cell(r.usd_per_mau),
-            _cell(r.usd_per_1k_msgs),
-            _cell(r.usd_per_participant_min),
-            r.bill.evidence,
-            _status(r.bill),
-        )
-        for r in rows
-    ]
-    widths = [max(len(str(x[i])) for x in (head, *body)) for i in range(len(head))]
+
+
+def render(rows: Sequence[Row]) -> str:
+    """A fixed-width table of the sheets that apply; the others named once; every gap once."""
+    body = [_cells(r) for r in rows if r.bill.coverage != NONE]
+    widths = [max(len(x[i]) for x in (HEAD, *body)) for i in range(len(HEAD))]
     lines = [
-        "  ".join(str(c).ljust(w) for c, w in zip(x, widths, strict=True)).rstrip()
-        for x in (head, *body)
+        "  ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)).rstrip()
+        for x in (HEAD, *body)
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    notes = _footnotes(rows)
-    if notes:
+    absent = [r.bill.sheet.id for r in rows if r.bill.coverage == NONE]
+    if absent:
         lines += [
             "",
-            "gaps (totals marked partial are lower bounds; n/a means nothing here applies to this run):",
-            *notes,
+            f"n/a for this run (nothing they bill was measured; see gaps): {', '.join(absent)}",
         ]
+    notes = _footnotes(rows)
+    if notes:
+        lines += ["", "gaps (totals marked partial are lower bounds):", *notes]
     return "\n".join(lines) + "\n"
 
 

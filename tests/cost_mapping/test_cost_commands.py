@@ -80,8 +80,9 @@ def test_a_messaging_run_shows_video_vendors_as_not_applicable(run_dir: Path) ->
     out = io.StringIO()
     print_run_costs(run_dir, None, out)
     table = out.getvalue()
-    twilio_video = next(line for line in table.splitlines() if line.startswith("twilio-video "))
-    assert "n/a" in twilio_video and "n/a for this run" in twilio_video
+    assert not any(line.startswith("twilio-video ") for line in table.splitlines())
+    absent = next(line for line in table.splitlines() if line.startswith("n/a for this run"))
+    assert "twilio-video" in absent and "agora-rtc" in absent and "agora-chat" not in absent
     assert f"participant_minutes: run {RUN_ID} has no video figures  [" in table
     footnote = next(line for line in table.splitlines() if "participant_minutes: run" in line)
     assert "twilio-video" in footnote and "vonage-video" in footnote
