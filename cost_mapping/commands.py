@@ -9,6 +9,7 @@ The run command calls `print_run_costs` for its closing table.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from importlib import resources
 from pathlib import Path
@@ -42,6 +43,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=Path,
         help="TOML of canonical quantities per month; 'example' for the shipped example",
     )
+    p.add_argument(
+        "--json", action="store_true", help="print the bills as JSON, every line included"
+    )
     p.set_defaults(func=price_command)
 
     c = sub.add_parser("cost", help="cost a run under a usage profile, sheets side by side")
@@ -67,8 +71,12 @@ def usage_file(path: Path) -> Path:
 
 def price_command(args: argparse.Namespace) -> int:
     quantities = load_usage(usage_file(args.usage))
-    for sheet in load_sheets(args.sheet):
-        sys.stdout.write(bill_text.render_bill(price(sheet, quantities)) + "\n")
+    bills = [price(sheet, quantities) for sheet in load_sheets(args.sheet)]
+    if args.json:
+        sys.stdout.write(json.dumps([table.bill_json(b) for b in bills], indent=2) + "\n")
+        return exitcodes.OK
+    for bill in bills:
+        sys.stdout.write(bill_text.render_bill(bill) + "\n")
     return exitcodes.OK
 
 

@@ -173,3 +173,15 @@ def test_price_can_use_the_shipped_example(
     assert main(["price", "--sheet", "vonage-video", "--usage", "example"]) == exitcodes.OK
     # 600,000 participant-minutes x $0.0041 = $2,460
     assert "$2,460.00  total per month" in capsys.readouterr().out
+
+
+def test_price_can_print_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["price", "--sheet", "ably-mau", "--usage", str(EXAMPLE), "--json"]) == exitcodes.OK
+    (bill,) = json.loads(capsys.readouterr().out)
+    # 10,000 MAU x $0.05 = $500
+    assert (bill["sheet"], bill["total_usd"], bill["evidence"]) == (
+        "ably-mau",
+        "500.00",
+        "seen_vendor",
+    )
+    assert bill["lines"][0]["ref"] == "prices.csv: Ably, Pub/Sub (MAU model), MAU, 0.05 per MAU"
