@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cost_mapping import meters as canon
+from cost_mapping.counting import aggregate_pixels
 from cost_mapping.display import num
 from cost_mapping.profile import UsageProfile
 from cost_mapping.quantities import Quantity
@@ -239,7 +240,7 @@ def _calls(p: UsageProfile, run: RunSummary) -> list[Quantity]:
         ),
         _profile(
             "subscriber_aggregate_pixels",
-            streams * c.width_px * c.height_px,
+            aggregate_pixels(streams, c.width_px, c.height_px),
             f"{num(streams)} streams x {size}",
         ),
         _profile("publisher_stream_pixels", Decimal(c.width_px * c.height_px), size),
