@@ -82,16 +82,21 @@ def run_processes(marker: str) -> list[psutil.Process]:
 @pytest.fixture
 def leaves_nothing_behind(tmp_path: Path) -> Iterator[None]:
     """After the test: no new imbench namespace, veth or process of this test's runs survives."""
-    before = set(list_namespaces())
+    before = _run_namespaces()
     links_before = _imbench_links()
     yield
     deadline = time.monotonic() + 5
     while run_processes(str(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert run_processes(str(tmp_path)) == []
-    assert set(list_namespaces()) - before == set()
+    assert _run_namespaces() - before == set()
     assert _imbench_links() - links_before == set()
 
 
 def _imbench_links() -> set[str]:
     return {p.name for p in Path("/sys/class/net").iterdir() if p.name.startswith(("ih", "in"))}
+
+
+def _run_namespaces() -> set[str]:
+    """Namespaces made by imbench runs (imb-<pid>-<n>); other tests may make their own meanwhile."""
+    return {name for name in list_namespaces() if name.startswith("imb-")}
