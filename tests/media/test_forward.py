@@ -7,7 +7,7 @@ import asyncio
 import av
 import pytest
 
-from workloads.media.forward import ForwardTrack, is_keyframe
+from workloads.media.forward import MAX_QUEUED_FRAMES, ForwardTrack, is_keyframe
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,17 @@ def test_a_new_subscriber_skips_to_the_first_keyframe() -> None:
         return out
 
     assert asyncio.run(scenario()) == [b"k1", b"p2"]
+
+
+def test_a_subscriber_too_far_behind_is_cut_back_to_the_next_keyframe() -> None:
+    async def scenario() -> tuple[bytes, int]:
+        track = ForwardTrack("video")
+        track.offer(av.Packet(b"k0"), True)
+        for i in range(MAX_QUEUED_FRAMES + 5):
+            track.offer(av.Packet(b"p%d" % i), False)
+        track.offer(av.Packet(b"k1"), True)
+        return bytes(await track.recv()), track.frames_dropped
+
+    first, dropped = asyncio.run(scenario())
+    assert first == b"k1"
+    assert dropped == MAX_QUEUED_FRAMES + 6  # the 120-frame backlog, then 6 inter frames until k1

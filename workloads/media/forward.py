@@ -64,8 +64,9 @@ class ForwardTrack(MediaStreamTrack):
             self._queue.put_nowait(None)
             return
         if self._queue.qsize() >= MAX_QUEUED_FRAMES:
-            self.frames_dropped += self._queue.qsize()
-            self._queue = asyncio.Queue()
+            while not self._queue.empty():
+                self._queue.get_nowait()
+                self.frames_dropped += 1
             self.waiting_for_keyframe = True
         if self.waiting_for_keyframe and not keyframe:
             self.frames_dropped += 1
