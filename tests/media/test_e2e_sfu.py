@@ -24,17 +24,27 @@ def warm_up_end_s(samples: list[StreamSample], warm_up_s: float = 2.0) -> float:
 
 
 def test_one_to_one_at_1_5_mbps_hits_target_within_5_pct_without_loss(drive: Drive) -> None:
-    samples = drive(peers=2, room_size=2)
-    verdicts = judge_streams(samples, {"video": TARGET_BPS}, after_s=warm_up_end_s(samples))
-    assert len(verdicts) == 2
+    samples = drive(peers=2, room_size=2, audio_bitrate_bps=32_000)
+    targets = {"video": TARGET_BPS, "audio": 32_000}
+    verdicts = judge_streams(samples, targets, after_s=warm_up_end_s(samples))
+    assert sorted(v.stream for v in verdicts) == ["p0/audio", "p0/video", "p1/audio", "p1/video"]
     for v in verdicts:
         assert abs(v.error_pct) <= 5.0, v
         assert v.packets_lost == 0, v
-        assert v.frames_per_s > 29.0, v
+        assert v.frames_per_s > (29.0 if v.kind == "video" else 49.0), v
         assert v.ok
     # the same streams judged against a target they reach less than 90 % of are flagged
-    strict = judge_streams(samples, {"video": 1.8e6}, after_s=warm_up_end_s(samples))
+    strict = judge_streams(
+        samples, {"video": 1.8e6, "audio": 40_000}, after_s=warm_up_end_s(samples)
+    )
     assert all(v.under_target and not v.ok for v in strict)
+
+
+def test_h264_720p_passes_through_the_sfu_at_2_mbps(drive: Drive) -> None:
+    samples = drive(video_codec="h264", resolution="720p", video_bitrate_bps=2_000_000)
+    verdicts = judge_streams(samples, {"video": 2_000_000}, after_s=warm_up_end_s(samples))
+    assert len(verdicts) == 2
+    assert all(v.ok and abs(v.error_pct) <= 5.0 and v.frames_per_s > 29 for v in verdicts), verdicts
 
 
 def test_group_of_4_egress_is_4_times_3_streams(drive: Drive, sfu: SfuProcess) -> None:

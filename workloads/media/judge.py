@@ -7,7 +7,7 @@ was achieved and flag it. Only receive streams are judged; sender counters hide 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from workloads.media.records import StreamSample
@@ -67,7 +67,7 @@ def judge_stream(
 
 def judge_streams(
     samples: Iterable[StreamSample],
-    target_bps_by_kind: dict[str, float],
+    target_bps_by_kind: Mapping[str, float],
     after_s: float = 0.0,
 ) -> list[StreamVerdict]:
     """Verdicts for every receive stream; samples ending at or before `after_s` are warm-up."""
