@@ -46,7 +46,11 @@ class Backend(Protocol):
         ...
 
 
-_MODULES = {"embedded": "harness.backends.embedded"}
+_MODULES = {
+    "embedded": "harness.backends.embedded",
+    "janus": "harness.backends.janus",
+    "coturn": "harness.backends.coturn",
+}
 
 
 def create_backend(name: str) -> Backend:

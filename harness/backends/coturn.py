@@ -1,0 +1,246 @@
+"""coturn 4.6 (Debian's `coturn`) as a backend: the TURN relay for relay-only ICE.
+
+`turnserver` runs inside the run's namespace with a config generated in the run's data dir:
+UDP on the namespace address only (listening and relay addresses), one long-term credential
+made for the run, no TLS/DTLS, no CLI, no quotas or bandwidth caps (0 = unlimited), its user
+database and log file in the data dir. Peers use it through
+`workloads.media.turn.relay_configuration(backend.turn_server)`.
+
+Relayed bytes are their own figure: with `verbose`, coturn logs every allocation's cumulative
+usage every 4096 packets and once more when the allocation ends — client side (`usage`: between
+the TURN client and coturn) and peer side (`peer usage`: between coturn's relay address and the
+far end), each received and sent, in UDP payload bytes. `relay_usage()` parses the log into
+`RelayUsage` (the sum of every allocation's latest report). Wire bytes with headers come from the
+run's veth meter when coturn has its own namespace; CPU and RSS from its process tree, as for any
+backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.backends import Endpoint
+from harness.backends.process import spawn_server, stop_process
+from harness.errors import BackendFailure, EnvironmentProblem
+from harness.network import TestNetwork
+from workloads.media.turn import TurnServer
+
+READY_TIMEOUT_S = 10.0
+READY_POLL_S = 0.05
+INSTALL_HINT = "install it with scripts/install-coturn (apt-get install coturn, Debian 12: 4.6.1)"
+LOG_NAME = "turn.log"
+
+
+@dataclass(frozen=True)
+class CoturnConfig:
+    """What imbench sets in turnserver.conf (the password is left out of `describe`)."""
+
+    host: str
+    username: str
+    password: str
+    port: int = 3478
+    relay_port_min: int = 49152
+    relay_port_max: int = 65535
+    realm: str = "imbench"
+
+
+def turnserver_conf(config: CoturnConfig, data_dir: Path) -> str:
+    """The generated turnserver.conf (coturn allows no trailing comments on a line)."""
+    return "\n".join(
+        [
+            f"listening-ip={config.host}",
+            f"listening-port={config.port}",
+            f"relay-ip={config.host}",
+            f"min-port={config.relay_port_min}",
+            f"max-port={config.relay_port_max}",
+            f"realm={config.realm}",
+            "lt-cred-mech",
+            f"user={config.username}:{config.password}",
+            "fingerprint",
+            "no-tls",
+            "no-dtls",
+            "no-tcp",
+            "no-tcp-relay",
+            "no-cli",
+            "no-multicast-peers",
+            "no-software-attribute",
+            "user-quota=0",
+            "total-quota=0",
+            "max-bps=0",
+            "bps-capacity=0",
+            f"userdb={data_dir / 'turndb'}",
+            f"pidfile={data_dir / 'turnserver.pid'}",
+            f"log-file={data_dir / LOG_NAME}",
+            "simple-log",
+            "no-stdout-log",
+            "verbose",
+            "",
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class RelayUsage:
+    """Bytes and packets coturn relayed, summed over allocations (UDP payload, no IP/UDP headers)."""
+
+    allocations: int
+    client_received_bytes: int
+    client_sent_bytes: int
+    peer_received_bytes: int
+    peer_sent_bytes: int
+    client_received_packets: int
+    client_sent_packets: int
+
+    @property
+    def total_bytes(self) -> int:
+        """Every byte coturn received or sent for relayed traffic, both legs."""
+        return (
+            self.client_received_bytes
+            + self.client_sent_bytes
+            + self.peer_received_bytes
+            + self.peer_sent_bytes
+        )
+
+
+_USAGE = re.compile(
+    r"session (\d+): (peer )?usage: realm=<[^>]*>, user(?:name)?=<[^>]*>, "
+    r"rp=(\d+), rb=(\d+), sp=(\d+), sb=(\d+)"
+)
+
+
+def parse_usage(lines: Iterable[str]) -> RelayUsage:
+    """Sum the latest client and peer usage report of every session in coturn's log."""
+    latest: dict[tuple[str, bool], tuple[int, int, int, int]] = {}
+    for line in lines:
+        match = _USAGE.search(line)
+        if match:
+            session, peer, rp, rb, sp, sb = match.groups()
+            latest[(session, bool(peer))] = (int(rp), int(rb), int(sp), int(sb))
+    client = [v for (_, is_peer), v in latest.items() if not is_peer]
+    peer = [v for (_, is_peer), v in latest.items() if is_peer]
+    return RelayUsage(
+        allocations=len({session for session, _ in latest}),
+        client_received_bytes=sum(v[1] for v in client),
+        client_sent_bytes=sum(v[3] for v in client),
+        peer_received_bytes=sum(v[1] for v in peer),
+        peer_sent_bytes=sum(v[3] for v in peer),
+        client_received_packets=sum(v[0] for v in client),
+        client_sent_packets=sum(v[2] for v in client),
+    )
+
+
+def turnserver_binary() -> str:
+    found = shutil.which("turnserver")
+    if found is None:
+        raise EnvironmentProblem(f"`turnserver` is not on the PATH: {INSTALL_HINT}")
+    return found
+
+
+def coturn_version() -> str:
+    """'4.6.1' from `turnserver --version`, or 'not installed'."""
+    try:
+        done = subprocess.run(
+            [turnserver_binary(), "--version"], capture_output=True, text=True, timeout=10
+        )
+    except (EnvironmentProblem, OSError, subprocess.TimeoutExpired):
+        return "not installed"
+    lines = done.stdout.strip().splitlines()
+    return lines[-1] if lines else "unknown"
+
+
+class CoturnBackend:
+    name = "coturn"
+
+    def __init__(self, port: int = 3478) -> None:
+        self._port = port
+        self._config: CoturnConfig | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._data_dir: Path | None = None
+
+    def describe(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"port": self._port}
+        if self._config is not None:
+            config = {k: v for k, v in asdict(self._config).items() if k != "password"}
+        config.update(transport="udp", tls=False, quotas="none", auth="long-term credential")
+        return {"name": self.name, "version": coturn_version(), "config": config}
+
+    async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint:
+        if net.namespace is None:
+            raise EnvironmentProblem(
+                "coturn needs the run's network namespace (root): its relay addresses must be "
+                "namespace addresses, never the machine's external address"
+            )
+        self._data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._config = CoturnConfig(
+            net.server_host, f"imbench-{secrets.token_hex(4)}", secrets.token_hex(16), self._port
+        )
+        conf = data_dir / "turnserver.conf"
+        conf.write_text(turnserver_conf(self._config, data_dir))
+        argv = [turnserver_binary(), "-c", str(conf)]
+        self._proc = await spawn_server(net, argv, log_path)
+        await self._wait_ready(log_path)
+        return Endpoint(net.server_host, self._port, "turn-udp")
+
+    @property
+    def turn_server(self) -> TurnServer:
+        """The TURN server and the run's credential, for relay_configuration (after start)."""
+        if self._config is None:
+            raise BackendFailure("coturn has not been started")
+        c = self._config
+        return TurnServer(c.host, c.port, c.username, c.password)
+
+    def relay_usage(self) -> RelayUsage:
+        """What coturn has reported relaying so far (final once every allocation has ended)."""
+        if self._data_dir is None or not (self._data_dir / LOG_NAME).exists():
+            return parse_usage([])
+        with (self._data_dir / LOG_NAME).open(errors="replace") as log:
+            return parse_usage(log)
+
+    async def _wait_ready(self, log_path: Path) -> None:
+        """Ready once coturn logs that its UDP listener is up on our address."""
+        assert self._proc is not None and self._config is not None and self._data_dir is not None
+        marker = f"{self._config.host}:{self._config.port}"
+        log = self._data_dir / LOG_NAME
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_S):
+                while self._proc.returncode is None:
+                    if log.exists() and _listening(log.read_text(errors="replace"), marker):
+                        return
+                    await asyncio.sleep(READY_POLL_S)
+        except TimeoutError:
+            pass
+        await stop_process(self._proc)
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        tail += log_path.read_text(errors="replace")[-1000:] if log_path.exists() else ""
+        raise BackendFailure(
+            f"coturn did not listen on {marker} within {READY_TIMEOUT_S:g} s "
+            f"(exit code {self._proc.returncode}); log tail:\n{tail}"
+        )
+
+    @property
+    def process(self) -> asyncio.subprocess.Process | None:
+        return self._proc
+
+    def data_paths(self) -> list[Path]:
+        return [self._data_dir] if self._data_dir else []
+
+    async def stop(self) -> None:
+        if self._proc is not None:
+            await stop_process(self._proc)
+
+
+def _listening(log_text: str, marker: str) -> bool:
+    return any("UDP" in line and marker in line for line in log_text.splitlines())
+
+
+def create() -> CoturnBackend:
+    return CoturnBackend()

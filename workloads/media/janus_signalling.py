@@ -1,0 +1,338 @@
+"""Publish and subscribe aiortc peers through Janus' videoroom plugin over its HTTP (REST) API.
+
+The same `PeerLink`s as `workloads.media.peers` makes for the embedded SFU, so one media driver
+can use either. `JanusVideoRoom` mirrors that module's functions as methods (publish, subscribe,
+publishers, wait_for_publishers, leave) plus `ensure_room` and `close`.
+
+Janus API flow (https://janus.conf.meetecho.com/docs/rest.html), one Janus session per peer:
+
+    POST /janus              {"janus": "create"}                      → session id
+    POST /janus/<s>          {"janus": "attach", "plugin": …}         → handle id (one per link)
+    POST /janus/<s>/<h>      {"janus": "message", "body", "jsep"?}    → "success" (sync) or
+                                                                        "ack" + an event later
+    GET  /janus/<s>?maxev=N  long poll: events, matched to requests by "transaction"
+    POST /janus/<s>          {"janus": "keepalive"} every KEEPALIVE_S (sessions expire after 60 s)
+
+Publisher: join (ptype publisher, our peer name as its string id) → "joined"; publish with the
+JSEP offer → event with Janus' answer. Subscriber: join (ptype subscriber, streams=[{feed}]) →
+"attached" with Janus' offer; start with our answer → "started". Leave: "leave" on every handle,
+then destroy the session. aiortc gathers every candidate before the SDP is ready, so JSEPs carry
+`"trickle": false`.
+
+Rooms need `string_ids = true` in the plugin config (harness.backends.janus writes it): room and
+publisher ids are our names. A publisher's `display` carries its codecs ("video=vp8,audio=opus")
+because `listparticipants` does not report them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCSessionDescription
+
+from workloads.media.httpjson import JsonObject, SignallingError
+from workloads.media.packets import ClipPackets
+from workloads.media.peers import PeerLink
+from workloads.media.receiver import RttSource
+from workloads.media.turn import direct_configuration, receiving_link, sending_link
+
+VIDEOROOM = "janus.plugin.videoroom"
+KEEPALIVE_S = 25.0
+"""Janus' default session_timeout is 60 s; one keepalive every 25 s leaves room for one loss."""
+LONG_POLL_MAX_EVENTS = 10
+REQUEST_TIMEOUT_S = 20.0
+ROOM_EXISTS = 427
+"""JANUS_VIDEOROOM_ERROR_ROOM_EXISTS: another driver process created the room first."""
+
+
+class JanusError(SignallingError):
+    """Janus or its videoroom plugin refused a request (the message has Janus' code and reason)."""
+
+
+@dataclass(frozen=True)
+class JanusAddress:
+    host: str
+    port: int
+    base_path: str = "/janus"
+
+
+async def http_json(address: JanusAddress, method: str, path: str, body: JsonObject | None) -> Any:
+    """One HTTP/1.0 request (Janus' libmicrohttpd then never answers chunked); the JSON reply."""
+    reader, writer = await asyncio.open_connection(address.host, address.port)
+    try:
+        data = json.dumps(body).encode() if body is not None else b""
+        head = f"{method} {address.base_path}{path} HTTP/1.0\r\nHost: {address.host}\r\n"
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+        writer.write(head.encode() + b"\r\n" + data)
+        await writer.drain()
+        raw = await reader.read()
+    finally:
+        writer.close()
+    status_line, _, rest = raw.partition(b"\r\n")
+    status = int(status_line.split(b" ")[1]) if status_line else 0
+    if status != 200:
+        raise JanusError(f"{method} {path} → HTTP {status}: {raw[:300]!r}")
+    return json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+def plugin_data(reply: JsonObject) -> JsonObject:
+    """The videoroom's answer inside a Janus reply or event; plugin errors raise JanusError."""
+    if reply.get("janus") == "error":
+        error = reply.get("error", {})
+        raise JanusError(f"Janus error {error.get('code')}: {error.get('reason')}")
+    data: JsonObject = reply.get("plugindata", {}).get("data", {})
+    if "error_code" in data:
+        raise JanusError(f"videoroom error {data['error_code']}: {data.get('error')}")
+    return data
+
+
+def encode_codecs(codecs: dict[str, str]) -> str:
+    """kind → codec as a publisher display name: {"video": "vp8"} → "video=vp8"."""
+    return ",".join(f"{kind}={codec}" for kind, codec in sorted(codecs.items()))
+
+
+def decode_codecs(display: str) -> dict[str, str]:
+    """The inverse of encode_codecs; anything unparsable gives {}."""
+    pairs = (item.partition("=") for item in display.split(",") if item)
+    return {kind: codec for kind, sep, codec in pairs if sep and kind and codec}
+
+
+def jsep(description: RTCSessionDescription) -> JsonObject:
+    return {"type": description.type, "sdp": description.sdp, "trickle": False}
+
+
+class JanusSession:
+    """One Janus API session: requests, a long-poll task routing events, periodic keepalives."""
+
+    def __init__(self, address: JanusAddress, session_id: int) -> None:
+        self.address = address
+        self.session_id = session_id
+        self.hangups: list[JsonObject] = []
+        """'hangup' events (a PeerConnection Janus closed), for diagnostics."""
+        self._waiting: dict[str, asyncio.Future[JsonObject]] = {}
+        self._tasks = [
+            asyncio.create_task(self._poll_events()),
+            asyncio.create_task(self._keep_alive()),
+        ]
+
+    @classmethod
+    async def create(cls, address: JanusAddress) -> JanusSession:
+        reply = await http_json(address, "POST", "", {"janus": "create", "transaction": _tx()})
+        plugin_data(reply)
+        return cls(address, int(reply["data"]["id"]))
+
+    async def attach(self, plugin: str = VIDEOROOM) -> int:
+        reply = await self._post("", {"janus": "attach", "plugin": plugin})
+        plugin_data(reply)
+        return int(reply["data"]["id"])
+
+    async def message(
+        self, handle: int, body: JsonObject, offer_or_answer: JsonObject | None = None
+    ) -> JsonObject:
+        """Send a plugin request; returns the synchronous reply or, after an ack, its event."""
+        request: JsonObject = {"janus": "message", "body": body, "transaction": _tx()}
+        if offer_or_answer is not None:
+            request["jsep"] = offer_or_answer
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting[request["transaction"]] = waiter
+        try:
+            reply = await self._post(f"/{handle}", request)
+            if reply.get("janus") == "ack":
+                async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                    reply = await waiter
+        finally:
+            self._waiting.pop(request["transaction"], None)
+        plugin_data(reply)
+        return reply
+
+    async def destroy(self) -> None:
+        """Stop polling and end the session on Janus (which hangs up every handle in it)."""
+        for task in self._tasks:
+            task.cancel()
+        with contextlib.suppress(JanusError, OSError):
+            await self._post("", {"janus": "destroy"})
+
+    async def _post(self, path: str, request: JsonObject) -> JsonObject:
+        request.setdefault("transaction", _tx())
+        reply: JsonObject = await http_json(
+            self.address, "POST", f"/{self.session_id}{path}", request
+        )
+        return reply
+
+    async def _poll_events(self) -> None:
+        path = f"/{self.session_id}?maxev={LONG_POLL_MAX_EVENTS}"
+        while True:
+            try:
+                events = await http_json(self.address, "GET", path, None)
+            except (JanusError, OSError, ValueError):
+                await asyncio.sleep(0.5)  # Janus restarting or gone: the next request will say
+                continue
+            for event in events if isinstance(events, list) else [events]:
+                self._route(event)
+
+    def _route(self, event: JsonObject) -> None:
+        waiter = self._waiting.get(str(event.get("transaction")))
+        if waiter is not None and not waiter.done() and event.get("janus") != "ack":
+            waiter.set_result(event)
+        elif event.get("janus") == "hangup":
+            self.hangups.append(event)
+
+    async def _keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(KEEPALIVE_S)
+            with contextlib.suppress(JanusError, OSError):
+                await self._post("", {"janus": "keepalive"})
+
+
+def _tx() -> str:
+    return secrets.token_hex(8)
+
+
+@dataclass
+class _Peer:
+    session: JanusSession
+    handles: list[int] = field(default_factory=list)
+
+
+class JanusVideoRoom:
+    """Media peers through one Janus server's videoroom: the media driver's signalling client.
+
+    `configuration` is every peer connection's ICE configuration: direct (host candidates on the
+    addresses `workloads.media.netaddr` allows) or relay-only through our own TURN server
+    (`workloads.media.turn.relay_configuration`).
+    """
+
+    def __init__(
+        self, address: JanusAddress, configuration: RTCConfiguration | None = None
+    ) -> None:
+        self.address = address
+        self.configuration = configuration or direct_configuration()
+        self._peers: dict[tuple[str, str], _Peer] = {}
+        self._control: _Peer | None = None
+
+    async def ensure_room(
+        self, room: str, publishers: int, video_codec: str, audio_codec: str = "opus"
+    ) -> None:
+        """Create `room` for up to `publishers` senders, unless it exists already.
+
+        `bitrate = 0` (and no `bitrate_cap`): the plugin then never sends REMB to publishers and
+        puts no b=AS line in its answers (its sample config caps rooms at 128-512 kbps by REMB).
+        `fir_freq = 0`: no periodic keyframe requests; clips carry a keyframe every second.
+        """
+        control = await self._control_peer()
+        body = {
+            "request": "create",
+            "room": room,
+            "publishers": publishers,
+            "bitrate": 0,
+            "bitrate_cap": False,
+            "fir_freq": 0,
+            "videocodec": video_codec,
+            "audiocodec": audio_codec,
+            "permanent": False,
+        }
+        try:
+            await control.session.message(control.handles[0], body)
+        except JanusError as exc:
+            if f"error {ROOM_EXISTS}:" not in str(exc):
+                raise
+
+    async def publish(
+        self, room: str, peer: str, sources: list[ClipPackets], start_index: int = 0
+    ) -> PeerLink:
+        """Publish one packet-loop track per source as publisher `peer` of `room`."""
+        link = sending_link(peer, sources, self.configuration, start_index)
+        codecs = {p.kind: p.codec for p in sources}
+        session, handle = await self._new_handle(room, peer)
+        join = {"request": "join", "ptype": "publisher", "room": room, "id": peer}
+        await session.message(handle, {**join, "display": encode_codecs(codecs)})
+        await link.pc.setLocalDescription(await link.pc.createOffer())
+        reply = await session.message(
+            handle, {"request": "publish"}, jsep(link.pc.localDescription)
+        )
+        await link.pc.setRemoteDescription(_description(reply, "answer"))
+        return link
+
+    async def subscribe(
+        self,
+        room: str,
+        peer: str,
+        publisher: str,
+        codecs: dict[str, str],
+        rtt_source: RttSource | None = None,
+    ) -> PeerLink:
+        """Receive `publisher`'s tracks (kind → codec) through Janus, counting without decoding."""
+        link = receiving_link(peer, publisher, codecs, self.configuration, rtt_source)
+        session, handle = await self._new_handle(room, peer)
+        join = {"request": "join", "ptype": "subscriber", "room": room}
+        reply = await session.message(handle, {**join, "streams": [{"feed": publisher}]})
+        await link.pc.setRemoteDescription(_description(reply, "offer"))
+        await link.pc.setLocalDescription(await link.pc.createAnswer())
+        await session.message(handle, {"request": "start"}, jsep(link.pc.localDescription))
+        return link
+
+    async def publishers(self, room: str) -> dict[str, dict[str, str]]:
+        """The room's publishers that are sending: peer → {kind: codec}."""
+        control = await self._control_peer()
+        body = {"request": "listparticipants", "room": room}
+        data = plugin_data(await control.session.message(control.handles[0], body))
+        return {
+            str(p["id"]): decode_codecs(str(p.get("display", "")))
+            for p in data.get("participants", [])
+            if p.get("publisher")
+        }
+
+    async def wait_for_publishers(
+        self, room: str, count: int, timeout_s: float, poll_s: float = 0.1
+    ) -> dict[str, dict[str, str]]:
+        """Poll until `room` has at least `count` publishers; raises TimeoutError otherwise."""
+        async with asyncio.timeout(timeout_s):
+            while len(found := await self.publishers(room)) < count:
+                await asyncio.sleep(poll_s)
+        return found
+
+    async def leave(self, room: str, peer: str) -> None:
+        """Leave on every handle of `peer` in `room`, then destroy its Janus session."""
+        joined = self._peers.pop((room, peer), None)
+        if joined is None:
+            return
+        for handle in joined.handles:
+            with contextlib.suppress(JanusError, OSError, TimeoutError):
+                await joined.session.message(handle, {"request": "leave"})
+        await joined.session.destroy()
+
+    async def close(self) -> None:
+        """Leave with every peer still joined and end the control session."""
+        for room, peer in list(self._peers):
+            await self.leave(room, peer)
+        if self._control is not None:
+            await self._control.session.destroy()
+            self._control = None
+
+    async def _new_handle(self, room: str, peer: str) -> tuple[JanusSession, int]:
+        joined = self._peers.get((room, peer))
+        if joined is None:
+            joined = _Peer(await JanusSession.create(self.address))
+            self._peers[(room, peer)] = joined
+        handle = await joined.session.attach()
+        joined.handles.append(handle)
+        return joined.session, handle
+
+    async def _control_peer(self) -> _Peer:
+        if self._control is None:
+            session = await JanusSession.create(self.address)
+            self._control = _Peer(session, [await session.attach()])
+        return self._control
+
+
+def _description(reply: JsonObject, expected: str) -> RTCSessionDescription:
+    offered = reply.get("jsep")
+    if not offered or offered.get("type") != expected:
+        raise JanusError(f"expected a JSEP {expected} from Janus, got {str(reply)[:300]}")
+    return RTCSessionDescription(sdp=offered["sdp"], type=expected)
