@@ -48,6 +48,7 @@ class Backend(Protocol):
 
 _MODULES = {
     "embedded": "harness.backends.embedded",
+    "embedded-sfu": "harness.backends.embedded_media",
     "janus": "harness.backends.janus",
     "coturn": "harness.backends.coturn",
 }
