@@ -5,7 +5,7 @@ A scenario is parsed and validated completely before anything starts; every reje
 
     [scenario]
     name = "quickstart"
-    backend = "embedded"          # see harness.backends.KNOWN
+    backend = "embedded"          # messaging backend: KNOWN_BACKENDS
     duration_s = 45               # steady load after the ramp
     ramp_s = 10                   # users connect evenly over this time
     drain_s = 3                   # after the last send, receivers keep listening this long
@@ -29,6 +29,20 @@ A scenario is parsed and validated completely before anything starts; every reje
     room_size = 10                # users must be a multiple of room_size
     send_rate_per_user_hz = 0.2
     payload = { distribution = "fixed", bytes = 200 }
+
+    [media]
+    backend = "embedded-sfu"      # the SFU media workloads go through: KNOWN_MEDIA_BACKENDS
+
+    [[workload]]
+    kind = "video"                # video | voice
+    mode = "call"                 # call: each publishes, subscribes to room_size-1 | broadcast
+    users = 8                     # call: participants; broadcast: viewers (+1 publisher per room)
+    room_size = 4                 # call: participants per call (2 = 1:1); broadcast: viewers per room
+    codec = "vp8"                 # vp8 | h264 (video); voice is always opus
+    resolution = "480p"           # 480p | 720p
+    bitrate_mbps = 1.5            # video target per published stream
+    audio_bitrate_kbps = 0        # video: add an Opus track (0 = none); voice: default 32
+    processes = 1                 # media driver processes for this workload
 """
 
 from __future__ import annotations
@@ -43,8 +57,14 @@ from typing import Any
 from harness.errors import BadInput
 
 KNOWN_BACKENDS = ("embedded",)
+KNOWN_MEDIA_BACKENDS = ("embedded-sfu",)
 NETWORK_MODES = ("auto", "netns", "loopback")
-WORKLOAD_KINDS = ("chat", "group")
+MESSAGING_KINDS = ("chat", "group")
+MEDIA_KINDS = ("video", "voice")
+WORKLOAD_KINDS = MESSAGING_KINDS + MEDIA_KINDS
+MEDIA_MODES = ("call", "broadcast")
+VIDEO_CODECS = ("vp8", "h264")
+RESOLUTIONS = ("480p", "720p")
 PAYLOAD_DISTRIBUTIONS = ("fixed", "uniform", "lognormal")
 MAX_PAYLOAD_BYTES = 1_000_000
 
@@ -71,6 +91,34 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class MediaWorkload:
+    """Real-time media through the backend's SFU.
+
+    call: `users` participants in calls of `room_size`, each publishing and subscribing to the
+    others (room_size 2 is a 1:1 call). broadcast: `users` viewers in rooms of `room_size`
+    viewers, each room with one extra publisher.
+    """
+
+    kind: str
+    mode: str
+    users: int
+    room_size: int
+    codec: str
+    resolution: str
+    bitrate_mbps: float
+    audio_bitrate_kbps: int
+    processes: int
+
+    @property
+    def publishers(self) -> int:
+        return self.users if self.mode == "call" else self.users // self.room_size
+
+    @property
+    def peers(self) -> int:
+        return self.users if self.mode == "call" else self.users + self.publishers
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     backend: str
@@ -81,11 +129,13 @@ class Scenario:
     network_mode: str
     generator_processes: int
     workloads: tuple[Workload, ...]
+    media: tuple[MediaWorkload, ...] = ()
+    media_backend: str = "embedded-sfu"
     source: str = ""
 
     @property
     def total_users(self) -> int:
-        return sum(w.users for w in self.workloads)
+        return sum(w.users for w in self.workloads) + sum(m.peers for m in self.media)
 
     def resolved(self) -> dict[str, Any]:
         """The scenario as the run understood it (defaults filled in), for the manifest."""
@@ -174,6 +224,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     head = _Fields(source, "scenario", top.table_of("scenario"))
     network = _Fields(source, "network", top.table_of("network"))
     generators = _Fields(source, "generators", top.table_of("generators"))
+    media_head = _Fields(source, "media", top.table_of("media"))
     raw_workloads = top._take("workload", _REQUIRED)
     top.done()
 
@@ -188,13 +239,17 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     network.done()
     processes = generators.integer("processes", 1, minimum=1)
     generators.done()
+    media_backend = media_head.string("backend", "embedded-sfu", KNOWN_MEDIA_BACKENDS)
+    media_head.done()
 
     if not isinstance(raw_workloads, list) or not raw_workloads:
         raise BadInput(source, "workload", raw_workloads, "must be one or more [[workload]] tables")
-    workloads = tuple(
-        _parse_workload(source, f"workload[{i}]", item) for i, item in enumerate(raw_workloads)
-    )
-    if processes > sum(w.users for w in workloads):
+    parsed = [
+        _parse_any_workload(source, f"workload[{i}]", item) for i, item in enumerate(raw_workloads)
+    ]
+    workloads = tuple(w for w in parsed if isinstance(w, Workload))
+    media = tuple(w for w in parsed if isinstance(w, MediaWorkload))
+    if workloads and processes > sum(w.users for w in workloads):
         raise BadInput(source, "generators.processes", processes, "must not exceed the total users")
     return Scenario(
         name=name,
@@ -206,13 +261,53 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
         network_mode=network_mode,
         generator_processes=processes,
         workloads=workloads,
+        media=media,
+        media_backend=media_backend,
         source=source,
     )
 
 
-def _parse_workload(source: str, prefix: str, table: object) -> Workload:
+def _parse_any_workload(source: str, prefix: str, table: object) -> Workload | MediaWorkload:
     fields = _Fields(source, prefix, table)
     kind = fields.string("kind", choices=WORKLOAD_KINDS)
+    if kind in MEDIA_KINDS:
+        return _parse_media(fields, kind)
+    return _parse_workload(fields, kind)
+
+
+def _parse_media(fields: _Fields, kind: str) -> MediaWorkload:
+    source, prefix = fields.source, fields.prefix
+    mode = fields.string("mode", "call", MEDIA_MODES)
+    users = fields.integer("users", minimum=1)
+    room_size = fields.integer("room_size", 2, minimum=2 if mode == "call" else 1)
+    if kind == "video":
+        codec = fields.string("codec", "vp8", VIDEO_CODECS)
+        resolution = fields.string("resolution", "480p", RESOLUTIONS)
+        bitrate_mbps = fields.number("bitrate_mbps", 1.5, minimum=0.1)
+        if bitrate_mbps > 8:
+            raise BadInput(source, f"{prefix}.bitrate_mbps", bitrate_mbps, "must be <= 8 (Mbps)")
+        audio_kbps = fields.integer("audio_bitrate_kbps", 0, minimum=0)
+    else:
+        codec, resolution, bitrate_mbps = "opus", "", 0.0
+        audio_kbps = fields.integer("audio_bitrate_kbps", 32, minimum=6)
+    processes = fields.integer("processes", 1, minimum=1)
+    fields.done()
+    if users % room_size:
+        raise BadInput(
+            source, f"{prefix}.users", users, f"must be a multiple of room_size ({room_size})"
+        )
+    media = MediaWorkload(
+        kind, mode, users, room_size, codec, resolution, bitrate_mbps, audio_kbps, processes
+    )
+    if processes > media.peers:
+        raise BadInput(
+            source, f"{prefix}.processes", processes, f"must not exceed the peers ({media.peers})"
+        )
+    return media
+
+
+def _parse_workload(fields: _Fields, kind: str) -> Workload:
+    source, prefix = fields.source, fields.prefix
     users = fields.integer("users", minimum=1)
     rate = fields.number("send_rate_per_user_hz", minimum=0.0, above=True)
     room_size = fields.integer("room_size", minimum=2) if kind == "group" else 2

@@ -89,9 +89,9 @@ def test_defaults_are_filled_in_and_recorded() -> None:
         (
             "an unknown workload kind is refused",
             "workload.0.kind",
-            "video",
+            "telepathy",
             "workload[0].kind",
-            "must be one of chat, group",
+            "must be one of chat, group, video, voice",
         ),
         (
             "an odd number of chat users cannot pair",
@@ -215,3 +215,78 @@ def test_a_missing_scenario_file_is_bad_input(tmp_path: Path) -> None:
     )
     assert done.returncode == exitcodes.BAD_INPUT
     assert "nope.toml" in done.stderr and "cannot be read" in done.stderr
+
+
+VIDEO = {"scenario": {"name": "v", "duration_s": 5}, "workload": [{"kind": "video", "users": 4}]}
+
+
+def test_a_video_call_workload_resolves_with_its_defaults() -> None:
+    scenario = parse_scenario(VIDEO)
+    (media,) = scenario.media
+    assert (media.mode, media.room_size, media.codec, media.resolution, media.bitrate_mbps) == (
+        "call",
+        2,
+        "vp8",
+        "480p",
+        1.5,
+    )
+    assert (media.publishers, media.peers, scenario.total_users, scenario.workloads) == (
+        4,
+        4,
+        4,
+        (),
+    )
+    assert scenario.media_backend == "embedded-sfu"
+
+
+def test_a_broadcast_adds_one_publisher_per_room_of_viewers() -> None:
+    doc = {
+        **VIDEO,
+        "workload": [{"kind": "video", "mode": "broadcast", "users": 20, "room_size": 10}],
+    }
+    (media,) = parse_scenario(doc).media
+    assert (media.publishers, media.peers) == (2, 22)
+
+
+@pytest.mark.parametrize(
+    ("case", "workload", "message"),
+    [
+        (
+            "an unknown codec is named",
+            {"codec": "av1"},
+            "workload[0].codec = 'av1': must be one of vp8, h264",
+        ),
+        (
+            "a bitrate above 8 Mbps is refused",
+            {"bitrate_mbps": 12},
+            "workload[0].bitrate_mbps = 12.0: must be <= 8 (Mbps)",
+        ),
+        (
+            "an unknown resolution is refused",
+            {"resolution": "4k"},
+            "workload[0].resolution = '4k': must be one of 480p, 720p",
+        ),
+        (
+            "calls must fill whole rooms",
+            {"users": 5, "room_size": 2},
+            "workload[0].users = 5: must be a multiple of room_size (2)",
+        ),
+        (
+            "more processes than peers is refused",
+            {"processes": 9},
+            "workload[0].processes = 9: must not exceed the peers (4)",
+        ),
+        (
+            "voice has no video bitrate",
+            {"kind": "voice", "bitrate_mbps": 1},
+            "workload[0].bitrate_mbps = 1: unknown key",
+        ),
+    ],
+)
+def test_bad_media_workloads_are_refused_precisely(
+    case: str, workload: dict[str, object], message: str
+) -> None:
+    doc = {**VIDEO, "workload": [{"kind": "video", "users": 4, **workload}]}
+    with pytest.raises(BadInput) as err:
+        parse_scenario(doc, "m.toml")
+    assert str(err.value) == f"m.toml: {message}", case
