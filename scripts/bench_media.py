@@ -10,6 +10,8 @@
 2. Pairs per process: for each N of `--sweep`, one process holds N senders and their N receivers
    (loopback, in-process peer connections); N is sustained when every receive stream, over the
    measured window, lost no packet, ran at ≥ 29 fps and reached ≥ 90 % of the clip bitrate.
+3. The embedded SFU's own CPU per forwarded stream-second, 1 publisher → `--sfu-viewers` viewers
+   (publisher and viewers are media driver processes).
 
 Targets (issue 4): ≤ 0.04 CPU-s per stream-second for a sender and a receiver together; ≥ 24
 concurrent 1.5 Mbps pairs per process without loss. The machine is shared: run it on a quiet box.
@@ -33,6 +35,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness.backends.embedded_sfu import SfuProcess  # noqa: E402
+from harness.drivers.media_driver import MediaDriverConfig  # noqa: E402
 from workloads.media import encoded  # noqa: E402
 from workloads.media.clips import ensure_clip, video_spec  # noqa: E402
 from workloads.media.direct import SinkPeer, direct_pair, offer_to_sink  # noqa: E402
@@ -206,10 +210,48 @@ def measure_pairs(args: argparse.Namespace, n: int, tmp: Path) -> PairRun:
     )
 
 
+def measure_sfu(args: argparse.Namespace, tmp: Path) -> tuple[CpuFigure, list[StreamVerdict]]:
+    """Embedded SFU CPU per forwarded stream-second: 1 publisher → `--sfu-viewers` viewers."""
+    sfu = SfuProcess()
+    drivers = []
+    try:
+        roles = [("publisher", 1), ("viewer", args.sfu_viewers)]
+        for g, (role, n) in enumerate(roles):
+            config = MediaDriverConfig(
+                role=role,
+                peers=n,
+                room_size=n,
+                duration_s=600,
+                join_rate_per_s=20,
+                out_path=str(tmp / f"sfu-{role}.jsonl"),
+                generator=g,
+                sfu_host=sfu.host,
+                sfu_port=sfu.port,
+                clip_cache_dir=args.clip_cache,
+            )
+            (tmp / f"{role}.json").write_text(config.to_json())
+            argv = [sys.executable, "-m", "harness.drivers.media_driver", str(tmp / f"{role}.json")]
+            drivers.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, cwd=ROOT, text=True))
+        time.sleep(2 + args.sfu_viewers / 20)  # joins
+        start_wall_s = time.time() + args.warmup_s
+        (rates,) = _cpu_rates([sfu.pid], args.warmup_s, args.interval_s, args.intervals)
+    finally:
+        _stop(drivers)
+        sfu.stop()
+    cpu = statistics.median(rates)
+    figure = CpuFigure("sfu", args.sfu_viewers, cpu, cpu / args.sfu_viewers, len(rates))
+    return figure, _verdicts(tmp / "sfu-viewer.jsonl", start_wall_s)
+
+
 # ---------------------------------------------------------------- report
 
 
-def _report(figures: list[CpuFigure], verdicts: list[StreamVerdict], runs: list[PairRun]) -> None:
+def _report(
+    figures: list[CpuFigure],
+    verdicts: list[StreamVerdict],
+    runs: list[PairRun],
+    sfu: tuple[CpuFigure, list[StreamVerdict]] | None,
+) -> None:
     print(f"\n1. Separate processes, {figures[0].streams} streams of 1.5 Mbps VP8 480p (no SFU):")
     for f in figures:
         print(
@@ -233,6 +275,13 @@ def _report(figures: list[CpuFigure], verdicts: list[StreamVerdict], runs: list[
         )
     best = max((r.pairs for r in runs if r.sustained), default=0)
     print(f"   most pairs sustained without loss: {best} (target ≥ 24; stock aiortc ≈ 16)")
+    if sfu:
+        fig, seen = sfu
+        print(
+            f"\n3. Embedded SFU, 1 publisher → {fig.streams} viewers: {fig.cpu_core_s_per_s_median:.3f} "
+            f"CPU-s/s, {fig.cpu_core_s_per_stream_s:.4f} CPU-s per forwarded stream-second; "
+            f"viewers ok {sum(v.ok for v in seen)}/{len(seen)}, lost {sum(v.packets_lost for v in seen)}"
+        )
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -246,6 +295,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup-s", type=float, default=4.0)
     parser.add_argument("--interval-s", type=float, default=2.0)
     parser.add_argument("--intervals", type=int, default=5)
+    parser.add_argument("--sfu-viewers", type=int, default=24, help="0 skips the SFU measurement")
     parser.add_argument("--clip-cache", default=None)
     parser.add_argument("--json", default=None, help="also write the figures as JSON here")
     parser.add_argument("--worker", choices=["send", "recv", "pair"], help=argparse.SUPPRESS)
@@ -270,9 +320,14 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(measure_pairs(args, n, Path(tmp)))
             if not runs[-1].sustained:
                 break
-    _report(figures, verdicts, runs)
+        sfu = measure_sfu(args, Path(tmp)) if args.sfu_viewers else None
+    _report(figures, verdicts, runs, sfu)
     if args.json:
-        data = {"cpu": [asdict(f) for f in figures], "pairs": [asdict(r) for r in runs]}
+        data = {
+            "cpu": [asdict(f) for f in figures],
+            "pairs": [asdict(r) for r in runs],
+            "sfu": asdict(sfu[0]) if sfu else None,
+        }
         Path(args.json).write_text(json.dumps(data, indent=1))
     return 0
 
