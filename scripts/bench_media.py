@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the media generator costs: CPU-seconds per stream-second, and pairs per process.
 
-    .venv/bin/python scripts/bench_media.py [--streams 16] [--sweep 16,24,32,40] [--json OUT]
+    .venv/bin/python scripts/bench_media.py [--streams 24] [--sweep 24,40,56,64,72] [--json OUT]
 
 1. Send and receive cost, separately: one process sends `--streams` 1.5 Mbps VP8 streams straight
    to a second process that receives them (no SFU). CPU comes from psutil `cpu_times()`
@@ -289,9 +289,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--streams", type=int, default=16, help="streams in the send/recv measurement"
+        "--streams", type=int, default=24, help="streams in the send/recv measurement"
     )
-    parser.add_argument("--sweep", default="16,24,32,40", help="pair counts to try in one process")
+    parser.add_argument(
+        "--sweep", default="24,40,56,64,72", help="pair counts to try in one process"
+    )
     parser.add_argument("--warmup-s", type=float, default=4.0)
     parser.add_argument("--interval-s", type=float, default=2.0)
     parser.add_argument("--intervals", type=int, default=5)
