@@ -4,8 +4,8 @@ Run as its own process so it is measured like any real server:
 
     python -m harness.backends.embedded_sfu --host 127.0.0.1 --port 0 --ice-address 127.0.0.1
 
-When listening it prints one JSON line to stdout, `{"event": "listening", "host", "port", "pid"}`,
-and it runs until SIGTERM or SIGINT, closing every peer connection on the way out.
+When listening it prints one JSON line to stdout, `{"event": "listening", "host", "port", "pid"}`
+(an interface: harness.backends.embedded_media waits for that exact prefix), and it runs until SIGTERM or SIGINT, closing every peer connection on the way out.
 
 Each participant publishes on one peer connection and subscribes to each other publisher on one
 more (no renegotiation, like Janus's one-handle-per-feed). 1:1 and group calls are participants
