@@ -2,7 +2,7 @@
 
 Started by the orchestrator as `python -m harness.drivers.media_driver CONFIG.json` (asyncio only;
 never gevent or Locust in this process). It writes `MediaDriverConfig.out_path`, a JSONL file of
-`media.driver`, `media.join` and `media.sample` records (see `workloads.media.sink`), flushed once
+`media.driver`, `media.join`, `media.sample` and `media.loop` (event-loop lag) records (see `workloads.media.sink`), flushed once
 a second, and prints one JSON progress line per second to stdout. It ends after `duration_s`, or
 earlier on SIGTERM/SIGINT: peers leave, every record is flushed, exit 0. A signalling or
 connection failure exits RUN_FAILED (the backend's fault); a bad config BAD_INPUT; a crash prints a traceback.
@@ -20,6 +20,7 @@ import contextlib
 import json
 import signal
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from harness.errors import ImbenchError
 from workloads.media import encoded
 from workloads.media.clips import ClipSpec, ensure_clip, video_spec
 from workloads.media.httpjson import SignallingError
+from workloads.media.looplag import LagProbe, LoopLag, summarize_lag
 from workloads.media.netaddr import restrict_host_addresses
 from workloads.media.packets import ClipPackets, load_packets
 from workloads.media.peers import (
@@ -40,6 +42,7 @@ from workloads.media.peers import (
 )
 from workloads.media.plan import PlannedPeer, expected_publishers, plan_peers
 from workloads.media.records import StreamSample
+from workloads.media.sender import SendStream
 from workloads.media.session import MediaSession
 from workloads.media.sink import JsonlSink
 from workloads.media.tracks import pin_encoder_bitrate
@@ -128,7 +131,13 @@ async def join_all(
             session.links.append(await subscribe(sfu, peer.room, peer.peer, publisher, codecs, rtt))
 
 
-def _progress(samples: list[StreamSample]) -> str:
+def _lag_record(session: MediaSession, probe: LagProbe) -> LoopLag:
+    restarts = sum(s.track.restarts for _, s in session.streams() if isinstance(s, SendStream))
+    loop_s = asyncio.get_running_loop().time()
+    return summarize_lag(probe.take(), loop_s, time.time(), restarts)
+
+
+def _progress(samples: list[StreamSample], lag: LoopLag) -> str:
     received = [s for s in samples if s.direction == "recv"]
     return json.dumps(
         {
@@ -136,6 +145,7 @@ def _progress(samples: list[StreamSample]) -> str:
             "recv_mbps": round(sum(s.payload_mbps for s in received), 3),
             "recv_lost": sum(s.packets_lost for s in received),
             "send_streams": len(samples) - len(received),
+            "loop_lag_ms_max": round(lag.lag_ms_max, 1),
         }
     )
 
@@ -186,15 +196,22 @@ async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = Non
     sink = JsonlSink(Path(config.out_path))
     session = MediaSession(sink)
     session.event("start", config.to_json())
-    sampler = asyncio.create_task(
-        session.run(config.sample_interval_s, stop, lambda rows: print(_progress(rows), flush=True))
-    )
+    probe = LagProbe()
+    probing = asyncio.create_task(probe.run(stop))
+
+    def on_samples(rows: list[StreamSample]) -> None:
+        lag = _lag_record(session, probe)
+        sink.write(lag)
+        print(_progress(rows, lag), flush=True)
+
+    sampler = asyncio.create_task(session.run(config.sample_interval_s, stop, on_samples))
     code = exitcodes.OK
     try:
         code = await _load_phase(config, sfu, planned, sources, session, stop)
     finally:
         stop.set()
         await sampler
+        await probing
         await _leave_all(sfu, planned)
         await session.close()
         session.event("end", f"exit {code}")

@@ -34,7 +34,13 @@ def sfu() -> Iterator[SfuProcess]:
 
 
 @pytest.fixture
-def drive(sfu: SfuProcess, tmp_path: Path, clip_cache: Path) -> Drive:
+def media_out(tmp_path: Path) -> Path:
+    """The record file the `drive` fixture's driver writes."""
+    return tmp_path / "media.jsonl"
+
+
+@pytest.fixture
+def drive(sfu: SfuProcess, tmp_path: Path, clip_cache: Path, media_out: Path) -> Drive:
     """Run one media driver process against `sfu` to completion; returns its samples."""
 
     def run(**fields: object) -> list[StreamSample]:
@@ -45,7 +51,7 @@ def drive(sfu: SfuProcess, tmp_path: Path, clip_cache: Path) -> Drive:
             peers=2,
             room_size=2,
             duration_s=8.0,
-            out_path=str(tmp_path / "media.jsonl"),
+            out_path=str(media_out),
             clip_cache_dir=str(clip_cache),
         )
         config = replace(config, **fields)  # type: ignore[arg-type]

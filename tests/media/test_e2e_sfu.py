@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from harness.backends.embedded_sfu import SfuProcess
 from workloads.media.httpjson import request_json
 from workloads.media.judge import judge_streams
 from workloads.media.plan import expected_egress_mbps
 from workloads.media.records import StreamSample
+from workloads.media.sink import read_records
 
 TARGET_BPS = 1_500_000
 Drive = Callable[..., list[StreamSample]]
@@ -23,7 +25,9 @@ def warm_up_end_s(samples: list[StreamSample], warm_up_s: float = 2.0) -> float:
     return min(s.t_s for s in samples) + warm_up_s
 
 
-def test_one_to_one_at_1_5_mbps_hits_target_within_5_pct_without_loss(drive: Drive) -> None:
+def test_one_to_one_at_1_5_mbps_hits_target_within_5_pct_without_loss(
+    drive: Drive, media_out: Path
+) -> None:
     samples = drive(peers=2, room_size=2, audio_bitrate_bps=32_000)
     targets = {"video": TARGET_BPS, "audio": 32_000}
     verdicts = judge_streams(samples, targets, after_s=warm_up_end_s(samples))
@@ -33,6 +37,8 @@ def test_one_to_one_at_1_5_mbps_hits_target_within_5_pct_without_loss(drive: Dri
         assert v.packets_lost == 0, v
         assert v.frames_per_s > (29.0 if v.kind == "video" else 49.0), v
         assert v.ok
+    loop_rows = read_records(media_out, "media.loop")
+    assert loop_rows and all(r["probes"] > 0 for r in loop_rows[1:])
     # the same streams judged against a target they reach less than 90 % of are flagged
     strict = judge_streams(
         samples, {"video": 1.8e6, "audio": 40_000}, after_s=warm_up_end_s(samples)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workloads.media.judge import judge_stream, judge_streams
+from workloads.media.looplag import summarize_lag
 from workloads.media.plan import expected_egress_mbps, plan_peers
 from workloads.media.records import StreamCounters, StreamId, StreamSample, jitter_ms, sample
 
@@ -88,3 +89,10 @@ def test_plans_name_peers_and_rooms_and_sfu_egress_follows_the_fan_out_formula()
         ("v7", "live0", False),
     ]
     assert expected_egress_mbps(4, 3, 1_500_000) == 18.0
+
+
+def test_loop_lag_is_summarized_in_milliseconds() -> None:
+    lag = summarize_lag([0.001, 0.003, 0.002], t_s=5.0, wall_utc_s=9.0, track_restarts=1)
+    assert (lag.probes, lag.lag_ms_max, lag.track_restarts) == (3, 3.0, 1)
+    assert lag.lag_ms_mean == pytest.approx(2.0)
+    assert summarize_lag([], 0.0, 0.0, 0).lag_ms_max == 0.0

@@ -1,7 +1,7 @@
 """Where a media driver's records go: one JSONL file, one record per line, flushed every second.
 
 Each line is a JSON object whose `record` field names its type (`media.sample`, `media.join`,
-`media.driver`) followed by the dataclass fields. A driver killed hard leaves every line it
+`media.loop`, `media.driver`) followed by the dataclass fields. A driver killed hard leaves every line it
 flushed readable; a partial last line is the reader's to skip.
 """
 
@@ -18,6 +18,7 @@ RECORD_TYPES = {
     "StreamSample": "media.sample",
     "StreamJoin": "media.join",
     "DriverEvent": "media.driver",
+    "LoopLag": "media.loop",
 }
 
 
