@@ -1,4 +1,8 @@
-"""Load-generator processes: start one Locust driver per configured process, follow their stats, stop them."""
+"""Load-generator processes: Locust drivers for messaging, media drivers for calls; follow, then stop them.
+
+Each generator is its own process with its own stdout stats lines; its meter source is
+`generator-<g>` (Locust) or `media-<g>` (aiortc media driver).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +20,7 @@ from harness.analysis import Window
 from harness.backends import Endpoint
 from harness.drivers.locust_driver import DriverConfig
 from harness.scenario import Scenario
-from workloads.layout import layout_slots, split_slots
+from workloads.layout import layout_slots, media_roles, split_slots
 
 STOP_GRACE_S = 15.0
 
@@ -23,8 +28,8 @@ STOP_GRACE_S = 15.0
 class Generator:
     """One driver process and the last two stats lines it printed."""
 
-    def __init__(self, index: int, proc: asyncio.subprocess.Process, log_path: Path) -> None:
-        self.index = index
+    def __init__(self, source: str, proc: asyncio.subprocess.Process, log_path: Path) -> None:
+        self.source = source
         self.proc = proc
         self.log_path = log_path
         self.latest: dict[str, Any] = {}
@@ -32,8 +37,8 @@ class Generator:
         self.reader = asyncio.create_task(self._follow())
 
     @property
-    def source(self) -> str:
-        return f"generator-{self.index}"
+    def is_media(self) -> bool:
+        return self.source.startswith("media-")
 
     async def _follow(self) -> None:
         assert self.proc.stdout is not None
@@ -46,7 +51,7 @@ class Generator:
 
     def rate(self, counter: str) -> float:
         """Per-second rate of a cumulative counter between the last two stats lines."""
-        if not self.previous or not self.latest:
+        if not self.previous or not self.latest or counter not in self.latest:
             return 0.0
         dt_s = (self.latest["t_ns"] - self.previous["t_ns"]) / 1e9
         return (self.latest[counter] - self.previous[counter]) / dt_s if dt_s > 0 else 0.0
@@ -58,7 +63,44 @@ class Generator:
             return "(no log)"
 
 
+async def _spawn(source: str, module: str, config_json: str, raw_dir: Path) -> Generator:
+    config_path = raw_dir / f"{source}.json"
+    config_path.write_text(config_json, encoding="utf-8")
+    log_path = raw_dir.parent / f"{source}.log"
+    with log_path.open("ab") as log:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            module,
+            str(config_path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            stdin=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return Generator(source, proc, log_path)
+
+
 async def start_generators(
+    scenario: Scenario,
+    endpoints: dict[str, Endpoint],
+    window: Window,
+    raw_dir: Path,
+    web_port: int | None,
+    client_host: str,
+) -> list[Generator]:
+    """Start every load generator the scenario needs: messaging first, then media."""
+    generators = []
+    if scenario.workloads:
+        generators += await _start_messaging(
+            scenario, endpoints["backend"], window, raw_dir, web_port
+        )
+    if scenario.media:
+        generators += await _start_media(scenario, endpoints["sfu"], window, raw_dir, client_host)
+    return generators
+
+
+async def _start_messaging(
     scenario: Scenario, endpoint: Endpoint, window: Window, raw_dir: Path, web_port: int | None
 ) -> list[Generator]:
     parts = split_slots(layout_slots(scenario), scenario.generator_processes)
@@ -77,21 +119,44 @@ async def start_generators(
             raw_dir=str(raw_dir),
             web_port=web_port if index == 0 else None,
         )
-        config_path = raw_dir / f"generator-{index}.json"
-        config_path.write_text(config.to_json(), encoding="utf-8")
-        log_path = raw_dir.parent / f"generator-{index}.log"
-        with log_path.open("ab") as log:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "harness.drivers.locust_driver",
-                str(config_path),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=log,
-                stdin=asyncio.subprocess.DEVNULL,
-                start_new_session=True,
+        generators.append(
+            await _spawn(
+                f"generator-{index}", "harness.drivers.locust_driver", config.to_json(), raw_dir
             )
-        generators.append(Generator(index, proc, log_path))
+        )
+    return generators
+
+
+async def _start_media(
+    scenario: Scenario, endpoint: Endpoint, window: Window, raw_dir: Path, client_host: str
+) -> list[Generator]:
+    from harness.drivers.media_driver import MediaDriverConfig
+
+    generators = []
+    duration_s = (window.end_ns - time.monotonic_ns()) / 1e9
+    for g, (index, role, first, peers, room_size) in enumerate(media_roles(scenario)):
+        media = scenario.media[index]
+        config = MediaDriverConfig(
+            sfu_host=endpoint.host,
+            sfu_port=endpoint.port,
+            role=role,
+            peers=peers,
+            room_size=room_size,
+            duration_s=duration_s,
+            out_path=str(raw_dir / f"media-{g}.jsonl"),
+            generator=g,
+            first_peer=first,
+            room_prefix=f"w{index}-room",
+            video_codec=media.codec if media.kind == "video" else "vp8",
+            resolution=media.resolution or "480p",
+            video_bitrate_bps=int(media.bitrate_mbps * 1e6),
+            audio_bitrate_bps=media.audio_bitrate_kbps * 1000,
+            ice_addresses=(client_host,),
+            join_rate_per_s=max(5.0, peers / scenario.ramp_s) if scenario.ramp_s else 50.0,
+        )
+        generators.append(
+            await _spawn(f"media-{g}", "harness.drivers.media_driver", config.to_json(), raw_dir)
+        )
     return generators
 
 

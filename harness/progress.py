@@ -19,16 +19,22 @@ class Progress:
     backend_cpu_pct: float
     generator_cpu_pct: float
     wire_mbps: float
+    media_streams: int | None = None
+    """Receiving media streams (None: the run has no media)."""
+    media_recv_mbps: float = 0.0
 
 
 def progress_line(p: Progress) -> str:
-    return (
+    line = (
         f"[{p.elapsed_s:5.0f} s {p.phase:<5}] users {p.users:>5}/{p.users_target:<5} "
         f"msg/s sent {p.sent_per_s:7.0f} recv {p.received_per_s:7.0f}  "
         f"latency p50 {p.latency_ms_p50:6.2f} p95 {p.latency_ms_p95:6.2f} ms  "
         f"backend CPU {p.backend_cpu_pct:5.1f}%  generator CPU {p.generator_cpu_pct:5.1f}%  "
         f"wire {p.wire_mbps:6.2f} Mbps"
     )
+    if p.media_streams is not None:
+        line += f"  media {p.media_streams} streams {p.media_recv_mbps:.2f} Mbps recv"
+    return line
 
 
 SUMMARY_ROWS = (

@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +26,7 @@ from harness.drivers.recorder import RecordFile
 from harness.errors import ImbenchError
 from harness.generators import Generator, start_generators, stop_generators
 from harness.manifest import MEASUREMENT_METHODS, git_commit, host_facts, package_versions
+from harness.media_analysis import stream_targets
 from harness.meters.sampler import Sampler
 from harness.meters.storage import StorageMeter
 from harness.meters.wire import WireMeter
@@ -33,7 +34,13 @@ from harness.network import TestNetwork, create_network, remove_network
 from harness.progress import Progress, progress_line
 from harness.scenario import Scenario
 from harness.store import RunFolder, new_run_id
-from harness.summary import build_metrics, summary_document, validity_reasons
+from harness.summary import (
+    build_metrics,
+    media_under_target,
+    summary_document,
+    validity_reasons,
+)
+from workloads.layout import media_roles
 
 SETTLE_S = 1.0
 DRIVER_STARTUP_S = 3.0
@@ -77,9 +84,20 @@ def execute(scenario: Scenario, options: RunOptions) -> RunResult:
     return asyncio.run(_execute(scenario, options))
 
 
+def create_backends(scenario: Scenario) -> dict[str, Backend]:
+    """The servers a scenario needs, by meter source: `backend` (messaging), `sfu` (media)."""
+    backends: dict[str, Backend] = {}
+    if scenario.workloads:
+        backends["backend"] = create_backend(scenario.backend)
+    if scenario.media:
+        backends["sfu"] = create_backend(scenario.media_backend)
+    return backends
+
+
 def _base_manifest(
-    scenario: Scenario, backend: Backend, run_id: str, start: datetime
+    scenario: Scenario, backends: dict[str, Backend], run_id: str, start: datetime
 ) -> dict[str, Any]:
+    none = {"name": "none"}
     return {
         "schema": "imbench.manifest/1",
         "run_id": run_id,
@@ -90,7 +108,8 @@ def _base_manifest(
         "scenario": scenario.resolved(),
         "scenario_file": scenario.source,
         "scenario_sha256": scenario.sha256(),
-        "backend": backend.describe(),
+        "backend": backends["backend"].describe() if "backend" in backends else none,
+        "media_backend": backends["sfu"].describe() if "sfu" in backends else none,
         "host": host_facts(),
         "packages": package_versions(),
         "git": git_commit(),
@@ -100,13 +119,14 @@ def _base_manifest(
 
 async def _execute(scenario: Scenario, opt: RunOptions) -> RunResult:
     start = datetime.now(UTC)
-    backend = create_backend(scenario.backend)
-    folder = RunFolder.create(opt.results_dir, new_run_id(start, scenario.name, scenario.backend))
-    manifest = _base_manifest(scenario, backend, folder.run_id, start)
+    backends = create_backends(scenario)
+    label = "+".join(b.name for b in backends.values())
+    folder = RunFolder.create(opt.results_dir, new_run_id(start, scenario.name, label))
+    manifest = _base_manifest(scenario, backends, folder.run_id, start)
     folder.write_manifest(manifest)
     _say(opt, f"imbench: run {folder.run_id} → {folder.path}")
     state = _State()
-    session = _Session(scenario, opt, folder, backend, manifest, state)
+    session = _Session(scenario, opt, folder, backends, manifest, state)
     crash: BaseException | None = None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -122,7 +142,7 @@ async def _execute(scenario: Scenario, opt: RunOptions) -> RunResult:
         await session.cleanup()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    result = _finalize(folder, manifest, state)
+    result = _finalize(folder, manifest, state, scenario)
     if crash is not None:
         traceback.print_exception(crash, file=sys.stderr)
         raise crash
@@ -137,12 +157,12 @@ class _Session:
         scenario: Scenario,
         opt: RunOptions,
         folder: RunFolder,
-        backend: Backend,
+        backends: dict[str, Backend],
         manifest: dict[str, Any],
         state: _State,
     ) -> None:
         self.scenario, self.opt, self.folder = scenario, opt, folder
-        self.backend, self.manifest, self.state = backend, manifest, state
+        self.backends, self.manifest, self.state = backends, manifest, state
         self.net: TestNetwork | None = None
         self.sampler: Sampler | None = None
         self.sampler_stop = asyncio.Event()
@@ -168,29 +188,40 @@ class _Session:
         )
         self.sampler.wire = WireMeter(self.net.meter_interface)
         self.sampler.sample_once()
-        _say(
-            self.opt,
-            f"imbench: network {self.net.method} ({self.net.server_host}); starting backend {self.backend.name}",
-        )
-        endpoint = await self.backend.start(
-            self.net, self.folder.path / "backend-data", self.folder.path / "backend.log"
-        )
-        assert self.backend.process is not None
-        self.sampler.add_process("backend", self.backend.process.pid)
-        self.sampler.storage = StorageMeter(self.backend.data_paths())
+        endpoints = await self._start_backends()
         self.sampler_task = asyncio.create_task(self.sampler.run(self.sampler_stop))
         if await _wait_or(self.interrupted, SETTLE_S):
             return
-        await self._load(endpoint)
+        await self._load(endpoints)
 
-    async def _load(self, endpoint: Endpoint) -> None:
+    async def _start_backends(self) -> dict[str, Endpoint]:
+        assert self.net is not None and self.sampler is not None
+        endpoints = {}
+        data_paths = []
+        for source, backend in self.backends.items():
+            _say(
+                self.opt,
+                f"imbench: network {self.net.method} ({self.net.server_host}); starting {backend.name}",
+            )
+            log = self.folder.path / f"{source}.log"
+            endpoints[source] = await backend.start(
+                self.net, self.folder.path / f"{source}-data", log
+            )
+            assert backend.process is not None
+            self.sampler.add_process(source, backend.process.pid)
+            data_paths += backend.data_paths()
+        self.sampler.storage = StorageMeter(data_paths)
+        return endpoints
+
+    async def _load(self, endpoints: dict[str, Endpoint]) -> None:
         sc = self.scenario
         load_start_ns = time.monotonic_ns() + int(DRIVER_STARTUP_S * 1e9)
         send_stop_ns = load_start_ns + int((sc.ramp_s + sc.duration_s) * 1e9)
         window = Window(load_start_ns, send_stop_ns, send_stop_ns + int(sc.drain_s * 1e9))
         self.state.window = window
+        assert self.net is not None
         self.generators = await start_generators(
-            sc, endpoint, window, self.folder.raw, self.opt.locust_web_port
+            sc, endpoints, window, self.folder.raw, self.opt.locust_web_port, self.net.client_host
         )
         assert self.sampler is not None
         for gen in self.generators:
@@ -205,20 +236,20 @@ class _Session:
     async def _monitor(self, window: Window) -> None:
         deadline_ns = window.end_ns + int(FINISH_GRACE_S * 1e9)
         next_progress_ns = time.monotonic_ns() + int(PROGRESS_INTERVAL_S * 1e9)
-        proc = self.backend.process
-        assert proc is not None
         while True:
             if await _wait_or(self.interrupted, MONITOR_INTERVAL_S):
                 return
             now = time.monotonic_ns()
-            if proc.returncode is not None:
-                at_s = (now - window.load_start_ns) / 1e9
-                self.state.fail(
-                    "failed",
-                    f"backend exited unexpectedly ({_exit_text(proc.returncode)}) "
-                    f"{at_s:.1f} s after load start",
-                )
-                return
+            for backend in self.backends.values():
+                proc = backend.process
+                if proc is not None and proc.returncode is not None:
+                    at_s = (now - window.load_start_ns) / 1e9
+                    self.state.fail(
+                        "failed",
+                        f"backend {backend.name} exited unexpectedly ({_exit_text(proc.returncode)}) "
+                        f"{at_s:.1f} s after load start",
+                    )
+                    return
             if all(g.proc.returncode is not None for g in self.generators):
                 for g in self.generators:
                     if g.proc.returncode != 0:
@@ -240,7 +271,8 @@ class _Session:
     def _progress(self, now_ns: int, window: Window) -> None:
         if self.opt.quiet or self.sampler is None:
             return
-        stats = [g.latest for g in self.generators if g.latest]
+        stats = [g.latest for g in self.generators if g.latest and not g.is_media]
+        media = [g.latest for g in self.generators if g.latest and g.is_media]
         phase = "ramp" if now_ns < window.load_start_ns + self.scenario.ramp_s * 1e9 else "load"
         phase = "drain" if now_ns >= window.send_stop_ns else phase
         wire = self.sampler.wire_mbps_recent()
@@ -248,16 +280,18 @@ class _Session:
             elapsed_s=(now_ns - self.started_ns) / 1e9,
             phase=phase,
             users=sum(s["users_connected"] for s in stats),
-            users_target=self.scenario.total_users,
+            users_target=sum(w.users for w in self.scenario.workloads),
             sent_per_s=sum(g.rate("sent") for g in self.generators),
             received_per_s=sum(g.rate("received") for g in self.generators),
             latency_ms_p50=max((s["latency_ms_p50"] for s in stats), default=0.0),
             latency_ms_p95=max((s["latency_ms_p95"] for s in stats), default=0.0),
-            backend_cpu_pct=self.sampler.cpu_pct_recent("backend"),
+            backend_cpu_pct=sum(self.sampler.cpu_pct_recent(s) for s in self.backends),
             generator_cpu_pct=max(
                 (self.sampler.cpu_pct_recent(g.source) for g in self.generators), default=0.0
             ),
             wire_mbps=wire,
+            media_streams=sum(m.get("recv_streams", 0) for m in media) if media else None,
+            media_recv_mbps=sum(m.get("recv_mbps", 0.0) for m in media),
         )
         _say(self.opt, progress_line(p))
 
@@ -265,8 +299,9 @@ class _Session:
         """Stop everything this run started, in an order that keeps every record."""
         with contextlib.suppress(Exception):
             await stop_generators(self.generators)
-        with contextlib.suppress(Exception):
-            await self.backend.stop()
+        for backend in self.backends.values():
+            with contextlib.suppress(Exception):
+                await backend.stop()
         if self.sampler is not None:
             self.sampler_stop.set()
             if self.sampler_task is not None:
@@ -297,10 +332,19 @@ def _exit_text(returncode: int) -> str:
     return f"exit code {returncode}"
 
 
-def _finalize(folder: RunFolder, manifest: dict[str, Any], state: _State) -> RunResult:
+def _finalize(
+    folder: RunFolder, manifest: dict[str, Any], state: _State, scenario: Scenario
+) -> RunResult:
     data = folder.load()
+    if not data.media_streams.empty:
+        targets = {
+            g: scenario.media[index].bitrate_mbps
+            for g, (index, *_rest) in enumerate(media_roles(scenario))
+        }
+        data = replace(data, media_streams=stream_targets(data.media_streams, targets))
     window = state.window or Window(0, 0, 0)
-    metrics = build_metrics(data, window) if state.window else {}
+    metrics = build_metrics(data, window, scenario.ramp_s) if state.window else {}
+    low = media_under_target(data, window, scenario.ramp_s) if state.window else []
     if state.status == "ok":
         invalid = validity_reasons(metrics, data.stats, window)
         if invalid:
@@ -316,7 +360,7 @@ def _finalize(folder: RunFolder, manifest: dict[str, Any], state: _State) -> Run
     }
     folder.finalize_tables(data)
     summary = summary_document(
-        folder.run_id, state.status, state.reasons, manifest, metrics, window
+        folder.run_id, state.status, state.reasons, manifest, metrics, window, low
     )
     folder.write_summary(summary)
     folder.write_manifest(manifest)

@@ -26,6 +26,7 @@ TABLES = {
     "recv": records.RECV_COLUMNS,
     "events": records.EVENT_COLUMNS,
 }
+MEDIA_TABLES = {"media_streams.parquet": "media.sample", "media_joins.parquet": "media.join"}
 PARQUET_NAMES = {"sent": "sent.parquet", "recv": "deliveries.parquet", "events": "sessions.parquet"}
 
 
@@ -109,6 +110,21 @@ class RunFolder:
                     continue
         return pd.DataFrame(rows)
 
+    def read_media(self, record: str) -> pd.DataFrame:
+        """Media drivers' JSONL records of one type (`media.sample`, `media.join`), with `generator`."""
+        rows = []
+        for path in sorted(self.raw.glob("media-*.jsonl")):
+            generator = int(path.stem.split("-", 1)[1])
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a torn last line
+                if row.get("record") == record:
+                    row["generator"] = generator
+                    rows.append(row)
+        return pd.DataFrame(rows)
+
     def load(self) -> RunData:
         """The run's records: from Parquet when finalized, else from raw/."""
         tables = {}
@@ -117,12 +133,30 @@ class RunFolder:
             tables[kind] = pd.read_parquet(path) if path.exists() else self.read_raw(kind)
         samples_path = self.path / "samples.parquet"
         samples = pd.read_parquet(samples_path) if samples_path.exists() else self.read_samples()
-        return RunData(tables["sent"], tables["recv"], tables["events"], samples, self.read_stats())
+        media = {}
+        for name, record in MEDIA_TABLES.items():
+            path = self.path / name
+            media[name] = pd.read_parquet(path) if path.exists() else self.read_media(record)
+        return RunData(
+            tables["sent"],
+            tables["recv"],
+            tables["events"],
+            samples,
+            self.read_stats(),
+            media["media_streams.parquet"],
+            media["media_joins.parquet"],
+        )
 
     def finalize_tables(self, data: RunData) -> None:
         for kind, name in PARQUET_NAMES.items():
             getattr(data, kind).to_parquet(self.path / name, index=False)
         data.samples.to_parquet(self.path / "samples.parquet", index=False)
+        for name, table in (
+            ("media_streams.parquet", data.media_streams),
+            ("media_joins.parquet", data.media_joins),
+        ):
+            if not table.empty:
+                table.to_parquet(self.path / name, index=False)
 
 
 def resolve_run(arg: str, results_dir: Path) -> RunFolder:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 from harness import analysis as an
 from harness import records
 from harness.analysis import Metric, Window, scalar
+from harness.media_analysis import media_metrics
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class RunData:
     events: pd.DataFrame
     samples: pd.DataFrame
     stats: pd.DataFrame
+    media_streams: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """media.sample rows (workloads.media.records.StreamSample) plus `generator` and `target_mbps`."""
+    media_joins: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def messaging_metrics(data: RunData) -> dict[str, Metric]:
@@ -154,10 +158,26 @@ def generator_metrics(
     }
 
 
+def media_generator_cpu_pct_max(data: RunData, window: Window) -> dict[str, Metric]:
+    sources = sorted(s for s in data.samples["source"].unique() if str(s).startswith("media-"))
+    if not sources:
+        return {}
+    pct = max(
+        an.rolling_cpu_pct_max(
+            an.in_window(an.source_series(data.samples, s), window.load_start_ns, window.end_ns)
+        )
+        for s in sources
+    )
+    return {"generator.media_cpu_pct_max": scalar(pct, "pct", len(sources))}
+
+
 def validity_reasons(metrics: dict[str, Metric], stats: pd.DataFrame, window: Window) -> list[str]:
     """Why the figures would describe the generator rather than the backend (empty: they don't)."""
     reasons = []
-    cpu_pct = metrics.get("generator.cpu_pct_max", {}).get("value", 0.0)
+    cpu_pct = max(
+        metrics.get(name, {}).get("value", 0.0)
+        for name in ("generator.cpu_pct_max", "generator.media_cpu_pct_max")
+    )
     if cpu_pct > an.SATURATION_CPU_PCT:
         reasons.append(
             f"load generator saturated: {cpu_pct:.0f}% of a core over {an.ROLLING_WINDOW_S:g} s "
@@ -170,12 +190,37 @@ def validity_reasons(metrics: dict[str, Metric], stats: pd.DataFrame, window: Wi
                 f"load generator event loop lagged: p95 of per-second max lag "
                 f"{np.percentile(lag, 95):.0f} ms (limit {an.LOOP_LAG_LIMIT_MS:g} ms)"
             )
-    if metrics.get("messaging.deliveries_expected", {}).get("value", 0) == 0:
+    if (
+        "messaging.deliveries_expected" in metrics
+        and metrics["messaging.deliveries_expected"]["value"] == 0
+    ):
         reasons.append("no delivery was owed: no message was sent to a ready recipient")
+    media_streams = metrics.get("video.recv_streams", metrics.get("voice.recv_streams"))
+    if media_streams is not None and media_streams["value"] == 0:
+        reasons.append("no media stream was received in the steady window")
     return reasons
 
 
-def build_metrics(data: RunData, window: Window) -> dict[str, Metric]:
+def build_metrics(data: RunData, window: Window, ramp_s: float = 0.0) -> dict[str, Metric]:
+    """Every figure of a run: messaging (when it had messaging users) and media (when it had streams)."""
+    metrics: dict[str, Metric] = {}
+    if not data.events.empty:
+        metrics.update(_messaging_and_resources(data, window))
+    if not data.media_streams.empty:
+        metrics.update(
+            media_metrics(data.media_streams, data.media_joins, data.samples, window, ramp_s)[0]
+        )
+        metrics.update(media_generator_cpu_pct_max(data, window))
+    return dict(sorted(metrics.items()))
+
+
+def media_under_target(data: RunData, window: Window, ramp_s: float) -> list[dict[str, Any]]:
+    if data.media_streams.empty:
+        return []
+    return media_metrics(data.media_streams, data.media_joins, data.samples, window, ramp_s)[1]
+
+
+def _messaging_and_resources(data: RunData, window: Window) -> dict[str, Metric]:
     metrics = messaging_metrics(data)
     delivered = int(metrics["messaging.messages_delivered"]["value"])
     sent = int(metrics["messaging.messages_sent"]["value"])
@@ -187,7 +232,7 @@ def build_metrics(data: RunData, window: Window) -> dict[str, Metric]:
         metrics["messaging.sent_msgs_per_user_per_s"] = scalar(
             sent / peak / send_s, "msgs/user/s", sent
         )
-    return dict(sorted(metrics.items()))
+    return metrics
 
 
 def summary_document(
@@ -197,6 +242,7 @@ def summary_document(
     manifest: dict[str, Any],
     metrics: dict[str, Metric],
     window: Window,
+    under_target: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "schema": "imbench.summary/1",
@@ -206,7 +252,9 @@ def summary_document(
         "reasons": reasons,
         "scenario": manifest["scenario"]["name"],
         "backend": manifest["backend"]["name"],
+        "media_backend": manifest.get("media_backend", {}).get("name", "none"),
         "net_method": manifest["methods"]["net_method"],
         "load_window_s": round((window.end_ns - window.load_start_ns) / 1e9, 3),
         "metrics": metrics,
+        "media_under_target": under_target or [],
     }

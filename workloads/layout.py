@@ -44,3 +44,42 @@ def layout_slots(scenario: Scenario) -> list[Slot]:
 def split_slots(slots: list[Slot], processes: int) -> list[list[Slot]]:
     """Deal users round-robin to generator processes so each gets a similar mix and rate."""
     return [slots[g::processes] for g in range(processes)]
+
+
+def split_count(total: int, parts: int) -> list[tuple[int, int]]:
+    """(first, count) of `parts` contiguous shares of `total`, as even as possible, none empty."""
+    parts = max(1, min(parts, total))
+    base, extra = divmod(total, parts)
+    shares, first = [], 0
+    for i in range(parts):
+        count = base + (1 if i < extra else 0)
+        shares.append((first, count))
+        first += count
+    return shares
+
+
+def media_roles(scenario: Scenario) -> list[tuple[int, str, int, int, int]]:
+    """Media driver processes to start: (workload index, role, first peer, peers, room size).
+
+    A call splits its participants over the workload's processes in whole rooms where it can; a
+    broadcast runs its publishers (one per room) in one process and splits the viewers.
+    """
+    roles: list[tuple[int, str, int, int, int]] = []
+    for index, media in enumerate(scenario.media):
+        if media.mode == "call":
+            rooms = media.users // media.room_size
+            for first, count in split_count(rooms, media.processes):
+                roles.append(
+                    (
+                        index,
+                        "participant",
+                        first * media.room_size,
+                        count * media.room_size,
+                        media.room_size,
+                    )
+                )
+        else:
+            roles.append((index, "publisher", 0, media.publishers, 1))
+            for first, count in split_count(media.users, media.processes):
+                roles.append((index, "viewer", first, count, media.room_size))
+    return roles
