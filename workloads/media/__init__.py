@@ -1,17 +1,24 @@
 """Media workloads: pre-encoded clips, packet-loop tracks, non-decoding receivers (issue 4).
 
-Modules, one concept each:
+Modules, one concept each (docs/media.md has the whole picture):
 
 - `synthetic`  moving test picture and test tone (numpy), the raw source of every clip
 - `clips`      constant-bitrate clips generated once with PyAV and cached on disk
 - `packets`    a clip demuxed into one in-memory packet list shared by every sender
 - `tracks`     packet-loop tracks: pre-encoded packets, steady pacing, running timestamps
+- `codecs`     negotiating exactly the clip's codec
 - `encoded`    aiortc receive path that hands over encoded frames instead of decoding them
+- `receiver`   per-stream frame counters and the receive side of aiortc's stats
+- `sender`     the send side of aiortc's stats (and RTT)
 - `records`    frozen record types (units in field names) and the pure rate arithmetic
-- `receiver`   per-stream counters and the per-second sampler of aiortc stats
 - `judge`      achieved-vs-target verdicts (under target, loss)
-- `sink`       JSONL record writer, flushed every second
+- `looplag`    the event-loop lag probe, the generator's self-check
+- `session`    the per-second sampler of every stream of a driver
+- `sink`       JSONL record writer, flushed every second, and its reader
 - `netaddr`    keeps ICE host candidates on the addresses a test owns
-- `signalling` the small HTTP offer/answer client of the embedded SFU
-- `peers`      publish/subscribe peer connections used by the media driver
+- `httpjson`   minimal JSON-over-HTTP server and client (SDP signalling)
+- `peers`      publish/subscribe peer connections against the embedded SFU
+- `plan`       which peers and rooms a driver process simulates (pure)
+- `forward`    SFU fan-out of encoded frames, no re-encoding
+- `direct`     SFU-less peers, for measuring the generator itself
 """
