@@ -43,6 +43,7 @@ def distribution(values: np.ndarray[Any, Any], unit: str) -> Metric:
     return {
         "unit": unit,
         "n": len(values),
+        "min": _round(values.min()),
         "p50": _round(p50),
         "p95": _round(p95),
         "p99": _round(p99),

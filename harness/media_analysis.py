@@ -126,6 +126,9 @@ def resource_metrics(
     metrics = {
         f"{prefix}.wire_mbps": scalar(wire_mbps, "Mbps", len(wire)),
         f"{prefix}.payload_mbps_sum": scalar(payload_mbps, "Mbps", n_streams),
+        f"{prefix}.rtp_packets_per_s": scalar(
+            float((streams["packets"] / streams["interval_s"]).sum()), "packets/s", n_streams
+        ),
         f"{prefix}.wire_overhead_ratio": scalar(
             wire_mbps / payload_mbps if payload_mbps else 0.0, "ratio", n_streams
         ),

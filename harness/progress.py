@@ -59,6 +59,23 @@ SUMMARY_ROWS = (
     ("messaging.payload_bytes_mean", "mean payload"),
     ("generator.cpu_core_s_per_1k_msgs", "generator CPU per 1k msgs"),
     ("generator.cpu_pct_max", "generator CPU peak (5 s)"),
+    ("video.recv_streams", "video streams received"),
+    ("video.target_mbps", "video target per stream"),
+    ("video.recv_mbps_per_stream", "video received per stream"),
+    ("video.streams_under_target", "video streams under 90% of target"),
+    ("video.loss_ratio", "video loss ratio"),
+    ("video.fps_per_stream", "video frames per second"),
+    ("video.jitter_ms", "video jitter"),
+    ("video.first_frame_ms", "video time to first frame"),
+    ("video.wire_mbps_per_stream", "wire per video stream"),
+    ("video.wire_overhead_ratio", "wire ÷ stream payload"),
+    ("video.sfu_cpu_core_s_per_stream_min", "SFU CPU per stream-minute"),
+    ("video.sfu_egress_gb_per_participant_hour", "SFU egress per participant-hour"),
+    ("voice.recv_streams", "voice streams received"),
+    ("voice.recv_mbps_per_stream", "voice received per stream"),
+    ("voice.loss_ratio", "voice loss ratio"),
+    ("generator.media_cpu_core_s_per_stream_s", "media generator CPU per stream-s"),
+    ("generator.media_cpu_pct_max", "media generator CPU peak (5 s)"),
 )
 
 
@@ -97,4 +114,9 @@ def summary_table(summary: dict[str, Any]) -> str:
     for name, label in SUMMARY_ROWS:
         if name in metrics:
             lines.append(f"  {label:<{width}}  {format_metric(metrics[name])}")
+    for low in summary.get("media_under_target", []):
+        lines.append(
+            f"  UNDER TARGET  {low['peer']} ← {low['stream']}: {low['achieved_mbps']:.3f} of "
+            f"{low['target_mbps']:g} Mbps"
+        )
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -94,9 +95,25 @@ def leaves_nothing_behind(tmp_path: Path) -> Iterator[None]:
 
 
 def _imbench_links() -> set[str]:
-    return {p.name for p in Path("/sys/class/net").iterdir() if p.name.startswith(("ih", "in"))}
+    """Host-side veths of this test's runs (ih<pid>n<n>), owned as in _run_namespaces."""
+    mine = set()
+    for path in Path("/sys/class/net").iterdir():
+        match = re.fullmatch(r"ih(\d+)n\d+", path.name)
+        if match and _ours(int(match.group(1))):
+            mine.add(path.name)
+    return mine
+
+
+def _ours(pid: int) -> bool:
+    return pid == os.getpid() or not psutil.pid_exists(pid)
 
 
 def _run_namespaces() -> set[str]:
-    """Namespaces made by imbench runs (imb-<pid>-<n>); other tests may make their own meanwhile."""
-    return {name for name in list_namespaces() if name.startswith("imb-")}
+    """Namespaces made by this test's imbench runs (imb-<pid>-<n>): by this process or by one that
+    has ended since (a CLI run); other live processes may be making their own meanwhile."""
+    mine = set()
+    for name in list_namespaces():
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "imb" and parts[1].isdigit() and _ours(int(parts[1])):
+            mine.add(name)
+    return mine
