@@ -9,8 +9,8 @@ database and log file in the data dir. Peers use it through
 Relayed bytes are their own figure: with `verbose`, coturn logs every allocation's cumulative
 usage every 4096 packets and once more when the allocation ends — client side (`usage`: between
 the TURN client and coturn) and peer side (`peer usage`: between coturn's relay address and the
-far end), each received and sent, in UDP payload bytes. `relay_usage()` parses the log into
-`RelayUsage` (the sum of every allocation's latest report). Wire bytes with headers come from the
+far end), each received and sent, in UDP payload bytes. Each report holds the traffic since the
+previous one (coturn resets its counters after logging), so `relay_usage()` sums them all. Wire bytes with headers come from the
 run's veth meter when coturn has its own namespace; CPU and RSS from its process tree, as for any
 backend.
 """
@@ -92,6 +92,9 @@ class RelayUsage:
     """Bytes and packets coturn relayed, summed over allocations (UDP payload, no IP/UDP headers)."""
 
     allocations: int
+    """Allocations (TURN sessions) with at least one usage report."""
+    closed_allocations: int
+    """Allocations that have ended; their usage is final."""
     client_received_bytes: int
     client_sent_bytes: int
     peer_received_bytes: int
@@ -110,6 +113,7 @@ class RelayUsage:
         )
 
 
+_CLOSED = re.compile(r"session (\d+): closed")
 _USAGE = re.compile(
     r"session (\d+): (peer )?usage: realm=<[^>]*>, user(?:name)?=<[^>]*>, "
     r"rp=(\d+), rb=(\d+), sp=(\d+), sb=(\d+)"
@@ -117,23 +121,31 @@ _USAGE = re.compile(
 
 
 def parse_usage(lines: Iterable[str]) -> RelayUsage:
-    """Sum the latest client and peer usage report of every session in coturn's log."""
-    latest: dict[tuple[str, bool], tuple[int, int, int, int]] = {}
+    """Sum coturn's usage reports. Each report covers the traffic since the previous one of its
+    session (coturn resets the counters after logging them), so every report counts."""
+    totals = {"usage": [0, 0, 0, 0], "peer usage": [0, 0, 0, 0]}
+    sessions: set[str] = set()
+    closed: set[str] = set()
     for line in lines:
+        if ended := _CLOSED.search(line):
+            closed.add(ended.group(1))
         match = _USAGE.search(line)
         if match:
-            session, peer, rp, rb, sp, sb = match.groups()
-            latest[(session, bool(peer))] = (int(rp), int(rb), int(sp), int(sb))
-    client = [v for (_, is_peer), v in latest.items() if not is_peer]
-    peer = [v for (_, is_peer), v in latest.items() if is_peer]
+            session, peer, *counts = match.groups()
+            sessions.add(session)
+            leg = totals["peer usage" if peer else "usage"]
+            for i, count in enumerate(counts):
+                leg[i] += int(count)
+    client, peer_leg = totals["usage"], totals["peer usage"]
     return RelayUsage(
-        allocations=len({session for session, _ in latest}),
-        client_received_bytes=sum(v[1] for v in client),
-        client_sent_bytes=sum(v[3] for v in client),
-        peer_received_bytes=sum(v[1] for v in peer),
-        peer_sent_bytes=sum(v[3] for v in peer),
-        client_received_packets=sum(v[0] for v in client),
-        client_sent_packets=sum(v[2] for v in client),
+        allocations=len(sessions),
+        closed_allocations=len(closed),
+        client_received_bytes=client[1],
+        client_sent_bytes=client[3],
+        peer_received_bytes=peer_leg[1],
+        peer_sent_bytes=peer_leg[3],
+        client_received_packets=client[0],
+        client_sent_packets=client[2],
     )
 
 

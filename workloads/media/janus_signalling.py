@@ -249,14 +249,17 @@ class JanusVideoRoom:
         """Publish one packet-loop track per source as publisher `peer` of `room`."""
         link = sending_link(peer, sources, self.configuration, start_index)
         codecs = {p.kind: p.codec for p in sources}
-        session, handle = await self._new_handle(room, peer)
         join = {"request": "join", "ptype": "publisher", "room": room, "id": peer}
-        await session.message(handle, {**join, "display": encode_codecs(codecs)})
-        await link.pc.setLocalDescription(await link.pc.createOffer())
-        reply = await session.message(
-            handle, {"request": "publish"}, jsep(link.pc.localDescription)
-        )
-        await link.pc.setRemoteDescription(_description(reply, "answer"))
+        try:
+            session, handle = await self._new_handle(room, peer)
+            await session.message(handle, {**join, "display": encode_codecs(codecs)})
+            await link.pc.setLocalDescription(await link.pc.createOffer())
+            offer = jsep(link.pc.localDescription)
+            reply = await session.message(handle, {"request": "publish"}, offer)
+            await link.pc.setRemoteDescription(_description(reply, "answer"))
+        except BaseException:
+            await link.close()  # a failed join leaves no peer connection behind
+            raise
         return link
 
     async def subscribe(
@@ -269,12 +272,16 @@ class JanusVideoRoom:
     ) -> PeerLink:
         """Receive `publisher`'s tracks (kind → codec) through Janus, counting without decoding."""
         link = receiving_link(peer, publisher, codecs, self.configuration, rtt_source)
-        session, handle = await self._new_handle(room, peer)
         join = {"request": "join", "ptype": "subscriber", "room": room}
-        reply = await session.message(handle, {**join, "streams": [{"feed": publisher}]})
-        await link.pc.setRemoteDescription(_description(reply, "offer"))
-        await link.pc.setLocalDescription(await link.pc.createAnswer())
-        await session.message(handle, {"request": "start"}, jsep(link.pc.localDescription))
+        try:
+            session, handle = await self._new_handle(room, peer)
+            reply = await session.message(handle, {**join, "streams": [{"feed": publisher}]})
+            await link.pc.setRemoteDescription(_description(reply, "offer"))
+            await link.pc.setLocalDescription(await link.pc.createAnswer())
+            await session.message(handle, {"request": "start"}, jsep(link.pc.localDescription))
+        except BaseException:
+            await link.close()
+            raise
         return link
 
     async def publishers(self, room: str) -> dict[str, dict[str, str]]:
