@@ -125,13 +125,19 @@ def ensure_clip(spec: ClipSpec, cache_dir: Path | None = None) -> ClipInfo:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         _write_clip(spec, tmp)
-        info = measure_clip(tmp, spec.bitrate_bps)
+        info = ClipInfo(**{**asdict(measure_clip(tmp, spec.bitrate_bps)), "path": str(path)})
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    info = ClipInfo(**{**asdict(info), "path": str(path)})
-    sidecar.write_text(json.dumps(asdict(info), indent=1))
+    _write_atomically(sidecar, json.dumps(asdict(info), indent=1))
     return info
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Concurrent drivers may generate the same clip; readers never see a half-written file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def _write_clip(spec: ClipSpec, path: Path) -> None:
