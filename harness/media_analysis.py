@@ -53,13 +53,18 @@ def under_target(streams: pd.DataFrame) -> list[dict[str, Any]]:
     low = video[video["achieved_mbps"] < UNDER_TARGET_RATIO * video["target_mbps"]]
     return [
         {
-            "peer": str(peer),
+            "peer": f"media-{generator}/{peer}",
             "stream": str(stream),
             "achieved_mbps": round(float(achieved), 4),
             "target_mbps": float(target),
         }
-        for peer, stream, achieved, target in zip(
-            low["peer"], low["stream"], low["achieved_mbps"], low["target_mbps"], strict=True
+        for generator, peer, stream, achieved, target in zip(
+            low["generator"],
+            low["peer"],
+            low["stream"],
+            low["achieved_mbps"],
+            low["target_mbps"],
+            strict=True,
         )
     ]
 
@@ -111,7 +116,9 @@ def resource_metrics(
 ) -> dict[str, Metric]:
     """Wire, SFU CPU and egress, and generator CPU, per stream and per participant, over the steady window."""
     recv = streams[streams["direction"] == "recv"]
-    participants = streams["peer"].nunique()
+    participants = len(
+        streams[["generator", "peer"]].drop_duplicates()
+    )  # peer names repeat across workloads
     wire = in_window(source_series(samples, "wire"), start_ns, stop_ns)
     total_bytes, span_s = _counter_delta(
         wire.assign(both=wire["rx_bytes"] + wire["tx_bytes"]), "both"

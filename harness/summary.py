@@ -206,6 +206,8 @@ def build_metrics(data: RunData, window: Window, ramp_s: float = 0.0) -> dict[st
     metrics: dict[str, Metric] = {}
     if not data.events.empty:
         metrics.update(_messaging_and_resources(data, window))
+        if not data.media_streams.empty:  # the wire also carried media: no per-message wire figure
+            metrics = {k: v for k, v in metrics.items() if not k.startswith("wire.")}
     if not data.media_streams.empty:
         metrics.update(
             media_metrics(data.media_streams, data.media_joins, data.samples, window, ramp_s)[0]

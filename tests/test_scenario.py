@@ -290,3 +290,11 @@ def test_bad_media_workloads_are_refused_precisely(
     with pytest.raises(BadInput) as err:
         parse_scenario(doc, "m.toml")
     assert str(err.value) == f"m.toml: {message}", case
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "workloads/scenarios").glob("*.toml")), ids=lambda p: p.name
+)
+def test_every_shipped_scenario_is_valid(path: Path) -> None:
+    scenario = load_scenario(path)
+    assert scenario.total_users > 0
