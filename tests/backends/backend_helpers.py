@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
+
 from workloads.media import encoded
 from workloads.media.clips import ensure_clip, video_spec
 from workloads.media.judge import StreamVerdict, judge_streams
@@ -22,8 +24,28 @@ WINDOW_S = 10
 """The judged window is one whole clip period (10 s), so keyframe placement cannot bias it."""
 
 
-def vp8_source(cache: Path) -> list[ClipPackets]:
-    return [load_packets(ensure_clip(video_spec("vp8", "480p", TARGET_BPS, WINDOW_S), cache))]
+def video_source(cache: Path, codec: str = "vp8") -> list[ClipPackets]:
+    """A 480p clip at TARGET_BPS, one clip period = WINDOW_S."""
+    return [load_packets(ensure_clip(video_spec(codec, "480p", TARGET_BPS, WINDOW_S), cache))]
+
+
+def veth_bytes(interface: str) -> int:
+    """Both directions of the run's veth (host side), headers included."""
+    base = Path("/sys/class/net") / interface / "statistics"
+    return sum(int((base / name).read_text()) for name in ("rx_bytes", "tx_bytes"))
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children so far."""
+    proc = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [proc, *proc.children(recursive=True)])
+
+
+async def payload_bytes(links: list[PeerLink]) -> tuple[int, int]:
+    """(sent RTP payload bytes, received frame bytes) over every stream of `links` so far."""
+    sent = [(await s.counters(0.0)).payload_bytes for link in links for s in link.send_streams]
+    received = [s.counter.payload_bytes for link in links for s in link.recv_streams]
+    return sum(sent), sum(received)
 
 
 @contextmanager

@@ -8,7 +8,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from backend_helpers import candidate_addresses, measure, media_on, vp8_source
+from backend_helpers import (
+    candidate_addresses,
+    measure,
+    media_on,
+    payload_bytes,
+    veth_bytes,
+    video_source,
+)
 
 from harness.backends import create_backend
 from harness.backends.coturn import CoturnBackend, RelayUsage
@@ -19,11 +26,6 @@ from workloads.media.turn import connected_pair, relay_configuration
 
 pytestmark = [pytest.mark.root, pytest.mark.usefixtures("coturn_installed")]
 USAGE_TIMEOUT_S = 5.0
-
-
-def _veth_bytes(interface: str) -> int:
-    base = Path("/sys/class/net") / interface / "statistics"
-    return sum(int((base / name).read_text()) for name in ("rx_bytes", "tx_bytes"))
 
 
 async def _final_usage(backend: CoturnBackend, allocations: int) -> RelayUsage:
@@ -39,23 +41,23 @@ def test_a_relay_only_call_goes_through_coturn_at_target_and_its_bytes_are_count
 ) -> None:
     backend = create_backend("coturn")
     assert isinstance(backend, CoturnBackend)
-    sources = vp8_source(clip_cache)
+    sources = video_source(clip_cache)
 
     async def scenario() -> None:
         await backend.start(run_net, tmp_path / "coturn", tmp_path / "coturn.log")
         try:
-            wire_before = _veth_bytes(run_net.meter_interface)
+            wire_before = veth_bytes(run_net.meter_interface)
             with media_on([run_net.client_host]):
                 configuration = relay_configuration(backend.turn_server)
                 send, recv = await connected_pair("alice", sources, configuration)
                 verdicts = await measure([send, recv])
                 offered = candidate_addresses(send.pc.localDescription.sdp)
                 answered = candidate_addresses(recv.pc.localDescription.sdp)
-                received_bytes = sum(s.counter.payload_bytes for s in recv.recv_streams)
+                _, received_bytes = await payload_bytes([recv])
                 await send.close()
                 await recv.close()
             usage = await _final_usage(backend, allocations=2)
-            wire_bytes = _veth_bytes(run_net.meter_interface) - wire_before
+            wire_bytes = veth_bytes(run_net.meter_interface) - wire_before
         finally:
             await backend.stop()
         [verdict] = verdicts
@@ -82,7 +84,7 @@ def test_relay_only_peers_publish_and_subscribe_through_janus_via_coturn(
 ) -> None:
     """Janus and coturn share the run namespace; the peers' only candidates are TURN relays."""
     turn, janus = CoturnBackend(), JanusBackend()
-    sources = vp8_source(clip_cache)
+    sources = video_source(clip_cache)
 
     async def scenario() -> None:
         await turn.start(run_net, tmp_path / "coturn", tmp_path / "coturn.log")
@@ -95,8 +97,7 @@ def test_relay_only_peers_publish_and_subscribe_through_janus_via_coturn(
                 found = await room.wait_for_publishers("relayed", 1, timeout_s=10)
                 sub = await room.subscribe("relayed", "bob", "alice", found["alice"])
                 verdicts = await measure([pub, sub])
-                received_bytes = sum(s.counter.payload_bytes for s in sub.recv_streams)
-                sent_bytes = sum([(await s.counters(0.0)).payload_bytes for s in pub.send_streams])
+                sent_bytes, received_bytes = await payload_bytes([pub, sub])
                 ours = candidate_addresses(pub.pc.localDescription.sdp)
                 await room.close()
                 await pub.close()
