@@ -24,6 +24,7 @@ from harness.backends.janus import JanusBackend
 from harness.network import TestNetwork
 from workloads.media.janus_signalling import JanusError, JanusVideoRoom
 from workloads.media.judge import StreamVerdict
+from workloads.media.packets import ClipPackets
 
 pytestmark = [pytest.mark.root, pytest.mark.usefixtures("janus_installed")]
 
@@ -48,6 +49,35 @@ def _namespace_pids(net: TestNetwork) -> list[str]:
     return done.stdout.split()
 
 
+async def _call(
+    room: JanusVideoRoom, net: TestNetwork, janus_pid: int, codec: str, sources: list[ClipPackets]
+) -> tuple[StreamVerdict, dict[str, float]]:
+    """alice publishes, bob subscribes, both measured; then both leave. Returns bob's verdict
+    and the figures: veth bytes, Janus CPU seconds, media payload bytes (sent + received)."""
+    await room.ensure_room("call", publishers=2, video_codec=codec)
+    wire_before, cpu_before = veth_bytes(net.meter_interface), cpu_s(janus_pid)
+    pub = await room.publish("call", "alice", sources)
+    found = await room.wait_for_publishers("call", 1, timeout_s=10)
+    assert found == {"alice": {"video": codec}}
+    sub = await room.subscribe("call", "bob", "alice", found["alice"])
+    [verdict] = await measure([pub, sub])
+    sent, received = await payload_bytes([pub, sub])
+    figures = {
+        "wire_bytes": veth_bytes(net.meter_interface) - wire_before,
+        "janus_cpu_s": cpu_s(janus_pid) - cpu_before,
+        "payload_bytes": sent + received,
+    }
+    janus_side = candidate_addresses(sub.pc.remoteDescription.sdp)
+    assert janus_side == {(net.server_host, "host")}
+    assert candidate_addresses(pub.pc.localDescription.sdp) == {(net.client_host, "host")}
+    await room.leave("call", "bob")
+    await room.leave("call", "alice")
+    assert await room.publishers("call") == {}
+    await pub.close()
+    await sub.close()
+    return verdict, figures
+
+
 @pytest.mark.parametrize("codec", ["vp8", "h264"])
 def test_a_publisher_reaches_a_subscriber_through_janus_at_target_without_loss(
     codec: str, run_net: TestNetwork, tmp_path: Path, clip_cache: Path
@@ -62,40 +92,13 @@ def test_a_publisher_reaches_a_subscriber_through_janus_at_target_without_loss(
         assert backend.process is not None
         room = JanusVideoRoom(backend.address)
         try:
-            assert _socket_addresses(run_net) <= {run_net.server_host}
             with media_on([run_net.client_host]):
-                await room.ensure_room("call", publishers=2, video_codec=codec)
-                wire_before, cpu_before = (
-                    veth_bytes(run_net.meter_interface),
-                    cpu_s(backend.process.pid),
-                )
-                pub = await room.publish("call", "alice", sources)
-                found = await room.wait_for_publishers("call", 1, timeout_s=10)
-                assert found == {"alice": {"video": codec}}
-                sub = await room.subscribe("call", "bob", "alice", found["alice"])
-                [verdict] = await measure([pub, sub])
-                sent, received = await payload_bytes([pub, sub])
-                figures = {
-                    "wire_bytes": veth_bytes(run_net.meter_interface) - wire_before,
-                    "janus_cpu_s": cpu_s(backend.process.pid) - cpu_before,
-                    "payload_bytes": sent + received,
-                }
-                assert candidate_addresses(sub.pc.remoteDescription.sdp) == {
-                    (run_net.server_host, "host")
-                }
-                assert candidate_addresses(pub.pc.localDescription.sdp) == {
-                    (run_net.client_host, "host")
-                }
-                assert _socket_addresses(run_net) <= {run_net.server_host}
-                await room.leave("call", "bob")
-                await room.leave("call", "alice")
-                assert await room.publishers("call") == {}
-                await pub.close()
-                await sub.close()
+                result = await _call(room, run_net, backend.process.pid, codec, sources)
+            assert _socket_addresses(run_net) <= {run_net.server_host}
         finally:
             await room.close()
             await backend.stop()
-        return verdict, figures
+        return result
 
     verdict, figures = asyncio.run(scenario())
     print(f"janus {codec} 1:1: {verdict}\n{figures}")
