@@ -27,7 +27,7 @@ from pathlib import Path
 from harness import exitcodes
 from harness.errors import ImbenchError
 from workloads.media import encoded
-from workloads.media.clips import ClipSpec, ensure_clip, video_spec
+from workloads.media.clips import ClipInfo, ClipSpec, ensure_clip, video_spec
 from workloads.media.httpjson import SignallingError
 from workloads.media.looplag import LagProbe, LoopLag, summarize_lag
 from workloads.media.netaddr import restrict_host_addresses
@@ -85,7 +85,7 @@ class MediaDriverConfig:
         return json.dumps(asdict(self))
 
 
-def load_sources(config: MediaDriverConfig) -> list[ClipPackets]:
+def load_clips(config: MediaDriverConfig) -> list[ClipInfo]:
     """The clips every publisher of this process sends (generated on first use, then cached)."""
     cache = Path(config.clip_cache_dir) if config.clip_cache_dir else None
     video = video_spec(
@@ -94,7 +94,7 @@ def load_sources(config: MediaDriverConfig) -> list[ClipPackets]:
     specs = [video]
     if config.audio_bitrate_bps:
         specs.append(ClipSpec("opus", config.audio_bitrate_bps, config.clip_duration_s))
-    return [load_packets(ensure_clip(spec, cache)) for spec in specs]
+    return [ensure_clip(spec, cache) for spec in specs]
 
 
 async def _paced(interval_s: float, index: int, started_s: float) -> None:
@@ -188,7 +188,8 @@ async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = Non
     pin_encoder_bitrate(config.video_bitrate_bps)
     encoded.install()
     stop = stop or asyncio.Event()
-    sources = load_sources(config)
+    clips = load_clips(config)
+    sources = [load_packets(clip) for clip in clips]
     planned = plan_peers(
         config.role, config.peers, config.room_size, config.first_peer, config.room_prefix
     )
@@ -196,6 +197,8 @@ async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = Non
     sink = JsonlSink(Path(config.out_path))
     session = MediaSession(sink)
     session.event("start", config.to_json())
+    for clip in clips:  # what the generator really offers: achieved, not target
+        session.event("clip", json.dumps(asdict(clip)))
     probe = LagProbe()
     probing = asyncio.create_task(probe.run(stop))
 
