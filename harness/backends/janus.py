@@ -26,7 +26,7 @@ from harness.backends import Endpoint
 from harness.backends.process import spawn_server, stop_process
 from harness.errors import BackendFailure, EnvironmentProblem
 from harness.network import TestNetwork
-from workloads.media.janus_signalling import JanusAddress, JanusError, http_json
+from workloads.media.janus_signalling import ROOM_SETTINGS, JanusAddress, JanusError, http_json
 
 READY_TIMEOUT_S = 15.0
 READY_POLL_S = 0.05
@@ -165,7 +165,7 @@ class JanusBackend:
         config: dict[str, Any] = {"http_port": self._http_port}
         if self._config is not None:
             config = asdict(self._config)
-        config["videoroom"] = {"string_ids": True, "room_bitrate_bps": 0, "fir_freq_s": 0}
+        config["videoroom"] = {"string_ids": True, "rooms": ROOM_SETTINGS}
         return {"name": self.name, "version": janus_version(), "config": config}
 
     async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint:

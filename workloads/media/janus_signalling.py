@@ -48,6 +48,10 @@ LONG_POLL_MAX_EVENTS = 10
 REQUEST_TIMEOUT_S = 20.0
 ROOM_EXISTS = 427
 """JANUS_VIDEOROOM_ERROR_ROOM_EXISTS: another driver process created the room first."""
+ROOM_SETTINGS: dict[str, object] = {"bitrate": 0, "bitrate_cap": False, "fir_freq": 0}
+"""Every room imbench creates. `bitrate = 0` (and no `bitrate_cap`): the plugin never sends REMB
+to publishers and puts no b=AS line in its answers (Debian's sample room caps senders at 128 kbps
+by REMB). `fir_freq = 0`: no periodic keyframe requests; clips carry a keyframe every second."""
 
 
 class JanusError(SignallingError):
@@ -219,20 +223,13 @@ class JanusVideoRoom:
     async def ensure_room(
         self, room: str, publishers: int, video_codec: str, audio_codec: str = "opus"
     ) -> None:
-        """Create `room` for up to `publishers` senders, unless it exists already.
-
-        `bitrate = 0` (and no `bitrate_cap`): the plugin then never sends REMB to publishers and
-        puts no b=AS line in its answers (its sample config caps rooms at 128-512 kbps by REMB).
-        `fir_freq = 0`: no periodic keyframe requests; clips carry a keyframe every second.
-        """
+        """Create `room` (ROOM_SETTINGS) for up to `publishers` senders, unless it exists."""
         control = await self._control_peer()
         body = {
             "request": "create",
             "room": room,
             "publishers": publishers,
-            "bitrate": 0,
-            "bitrate_cap": False,
-            "fir_freq": 0,
+            **ROOM_SETTINGS,
             "videocodec": video_codec,
             "audiocodec": audio_codec,
             "permanent": False,
