@@ -140,10 +140,16 @@ class Sfu:
 
         await publication.pc.setRemoteDescription(offer)
         await publication.pc.setLocalDescription(await publication.pc.createAnswer())
-        old = room.publications.pop(peer, None)
+        old = room.publications.get(peer)
         if old is not None:
-            await _close_publication(old)
+            await self._drop_publication(room, old)
         room.publications[peer] = publication
+
+        @publication.pc.on("connectionstatechange")
+        async def on_state() -> None:  # a publisher that vanished without leaving
+            if publication.pc.connectionState == "failed":
+                await self._drop_publication(room, publication)
+
         return _answer(publication.pc)
 
     async def subscribe(
@@ -159,21 +165,43 @@ class Sfu:
                 pc.addTrack(forward)
                 tracks.append((fanout, forward))
         await pc.setLocalDescription(await pc.createAnswer())
-        room.subscriptions.append(Subscription(peer, publication.peer, pc, tracks))
+        subscription = Subscription(peer, publication.peer, pc, tracks)
+        room.subscriptions.append(subscription)
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:  # a subscriber that vanished without leaving
+            if pc.connectionState == "failed" and subscription in room.subscriptions:
+                room.subscriptions.remove(subscription)
+                await self._close_counted(subscription)
+
         return _answer(pc)
 
     async def leave(self, room: Room, peer: str) -> None:
-        publication = room.publications.pop(peer, None)
+        publication = room.publications.get(peer)
         if publication is not None:
-            self._closed_ingress_bytes += sum(f.payload_bytes for f in publication.fanouts.values())
-            await _close_publication(publication)
-        gone = [s for s in room.subscriptions if peer in (s.peer, s.publisher)]
+            await self._drop_publication(room, publication)
+        gone = [s for s in room.subscriptions if s.peer == peer]
         room.subscriptions = [s for s in room.subscriptions if s not in gone]
         for subscription in gone:
-            sent_bytes, sent_packets = await _sent(subscription.pc)
-            self._closed_egress_bytes += sent_bytes
-            self._closed_egress_packets += sent_packets
-            await _close_subscription(subscription)
+            await self._close_counted(subscription)
+
+    async def _drop_publication(self, room: Room, publication: Publication) -> None:
+        """Close a publication and every subscription to it, keeping the counters cumulative."""
+        if room.publications.get(publication.peer) is not publication:
+            return  # already dropped
+        del room.publications[publication.peer]
+        self._closed_ingress_bytes += sum(f.payload_bytes for f in publication.fanouts.values())
+        await _close_publication(publication)
+        gone = [s for s in room.subscriptions if s.publisher == publication.peer]
+        room.subscriptions = [s for s in room.subscriptions if s not in gone]
+        for subscription in gone:
+            await self._close_counted(subscription)
+
+    async def _close_counted(self, subscription: Subscription) -> None:
+        sent_bytes, sent_packets = await _sent(subscription.pc)
+        self._closed_egress_bytes += sent_bytes
+        self._closed_egress_packets += sent_packets
+        await _close_subscription(subscription)
 
     async def stats(self) -> JsonObject:
         publications = [p for r in self.rooms.values() for p in r.publications.values()]
