@@ -12,7 +12,7 @@ from pathlib import Path
 
 import av
 import pytest
-from aiortc import RTCPeerConnection
+from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 
 from workloads.media import encoded
@@ -38,7 +38,8 @@ async def first_items(clip_dir: Path) -> tuple[object, object]:
     packets = load_packets(
         ensure_clip(video_spec("vp8", "480p", 1_000_000, duration_s=2), clip_dir)
     )
-    sender, receiver = RTCPeerConnection(), RTCPeerConnection()
+    no_stun = RTCConfiguration(iceServers=[])  # aiortc's default would ask a public STUN server
+    sender, receiver = RTCPeerConnection(no_stun), RTCPeerConnection(no_stun)
     for start in (0, 30):
         force_codec(sender.addTransceiver(PacketLoopTrack(packets, start), "sendonly"), "vp8")
     tracks: list[MediaStreamTrack] = []

@@ -46,8 +46,12 @@ class ReceiveStream:
         track: MediaStreamTrack,
         started_s: float,
         rtt_source: RttSource | None = None,
+        decode: bool = False,
     ) -> None:
-        mark_encoded(track)
+        """`decode=True` leaves aiortc's decoder in place (a stock baseline: frames are counted,
+        payload bytes are not known and stay 0)."""
+        if not decode:
+            mark_encoded(track)
         self.ident = ident
         self.receiver = receiver
         self.counter = FrameCounter(started_s)
@@ -110,5 +114,4 @@ async def _drain(track: MediaStreamTrack, counter: FrameCounter) -> None:
             frame = await track.recv()
         except MediaStreamError:
             return
-        assert isinstance(frame, EncodedFrame), "track was not marked encoded before receive()"
-        counter.add(len(frame.data), loop.time())
+        counter.add(len(frame.data) if isinstance(frame, EncodedFrame) else 0, loop.time())
