@@ -155,8 +155,9 @@ def janus_version() -> str:
 class JanusBackend:
     name = "janus"
 
-    def __init__(self, http_port: int = 8088) -> None:
+    def __init__(self, http_port: int = 8088, session_timeout_s: int = 60) -> None:
         self._http_port = http_port
+        self._session_timeout_s = session_timeout_s
         self._config: JanusConfig | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._data_dir: Path | None = None
@@ -174,7 +175,9 @@ class JanusBackend:
                 "Janus needs the run's network namespace (root): it never gathers loopback ICE "
                 "candidates, and media must not use the machine's external address"
             )
-        self._config = JanusConfig(host=net.server_host, http_port=self._http_port)
+        self._config = JanusConfig(
+            net.server_host, self._http_port, session_timeout_s=self._session_timeout_s
+        )
         self._data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         core = write_config(self._config, data_dir, janus_lib_dir())

@@ -19,6 +19,7 @@ from workloads.media.janus_signalling import (
     decode_codecs,
     encode_codecs,
     plugin_data,
+    session_over,
 )
 from workloads.media.turn import TurnServer, direct_configuration, relay_configuration
 
@@ -138,6 +139,22 @@ def test_janus_and_videoroom_errors_raise_with_their_code(
 ) -> None:
     with pytest.raises(JanusError, match=message):
         plugin_data(reply)
+
+
+@pytest.mark.parametrize(
+    ("event", "over"),
+    [
+        ({"janus": "timeout", "session_id": 1}, True),
+        ({"janus": "error", "error": {"code": 458, "reason": "No such session 1"}}, True),
+        ({"janus": "error", "error": {"code": 457, "reason": "No such handle"}}, False),
+        ({"janus": "keepalive"}, False),
+        ({"janus": "event", "sender": 2, "plugindata": {"data": {}}}, False),
+    ],
+)
+def test_the_long_poll_stops_only_when_janus_says_the_session_is_gone(
+    event: dict[str, object], over: bool
+) -> None:
+    assert session_over(event) is over
 
 
 def test_a_successful_videoroom_reply_gives_its_data() -> None:

@@ -131,3 +131,29 @@ def test_janus_rejects_a_subscription_to_a_feed_that_does_not_exist(
             await backend.stop()
 
     asyncio.run(scenario())
+
+
+def test_keepalives_hold_a_session_that_janus_would_otherwise_expire(
+    run_net: TestNetwork, tmp_path: Path
+) -> None:
+    """Janus expires sessions after session_timeout even while a long poll is pending."""
+    backend = JanusBackend(session_timeout_s=3)
+
+    async def scenario() -> None:
+        await backend.start(run_net, tmp_path / "janus", tmp_path / "janus.log")
+        kept = JanusVideoRoom(backend.address, keepalive_s=1.0)
+        idle = JanusVideoRoom(backend.address, keepalive_s=1000.0)
+        try:
+            await kept.ensure_room("r", publishers=1, video_codec="vp8")
+            await idle.ensure_room("r", publishers=1, video_codec="vp8")
+            await asyncio.sleep(8.0)  # expired after 3-5 s: Janus' watchdog looks every 2 s
+            assert await kept.publishers("r") == {}
+            with pytest.raises(JanusError, match="458"):  # JANUS_ERROR_SESSION_NOT_FOUND
+                await idle.publishers("r")
+            assert idle._control is not None and idle._control.session.over
+        finally:
+            await kept.close()
+            await idle.close()
+            await backend.stop()
+
+    asyncio.run(scenario())

@@ -46,6 +46,8 @@ KEEPALIVE_S = 25.0
 """Janus' default session_timeout is 60 s; one keepalive every 25 s leaves room for one loss."""
 LONG_POLL_MAX_EVENTS = 10
 REQUEST_TIMEOUT_S = 20.0
+SESSION_NOT_FOUND = 458
+"""JANUS_ERROR_SESSION_NOT_FOUND: the session timed out or was destroyed."""
 ROOM_EXISTS = 427
 """JANUS_VIDEOROOM_ERROR_ROOM_EXISTS: another driver process created the room first."""
 ROOM_SETTINGS: dict[str, object] = {"bitrate": 0, "bitrate_cap": False, "fir_freq": 0}
@@ -114,11 +116,16 @@ def jsep(description: RTCSessionDescription) -> JsonObject:
 class JanusSession:
     """One Janus API session: requests, a long-poll task routing events, periodic keepalives."""
 
-    def __init__(self, address: JanusAddress, session_id: int) -> None:
+    def __init__(
+        self, address: JanusAddress, session_id: int, keepalive_s: float = KEEPALIVE_S
+    ) -> None:
         self.address = address
         self.session_id = session_id
+        self.keepalive_s = keepalive_s
         self.hangups: list[JsonObject] = []
         """'hangup' events (a PeerConnection Janus closed), for diagnostics."""
+        self.over = False
+        """Janus ended the session (timeout); every further request fails with 458."""
         self._waiting: dict[str, asyncio.Future[JsonObject]] = {}
         self._tasks = [
             asyncio.create_task(self._poll_events()),
@@ -126,10 +133,10 @@ class JanusSession:
         ]
 
     @classmethod
-    async def create(cls, address: JanusAddress) -> JanusSession:
+    async def create(cls, address: JanusAddress, keepalive_s: float = KEEPALIVE_S) -> JanusSession:
         reply = await http_json(address, "POST", "", {"janus": "create", "transaction": _tx()})
         plugin_data(reply)
-        return cls(address, int(reply["data"]["id"]))
+        return cls(address, int(reply["data"]["id"]), keepalive_s)
 
     async def attach(self, plugin: str = VIDEOROOM) -> int:
         reply = await self._post("", {"janus": "attach", "plugin": plugin})
@@ -178,6 +185,9 @@ class JanusSession:
                 await asyncio.sleep(0.5)  # Janus restarting or gone: the next request will say
                 continue
             for event in events if isinstance(events, list) else [events]:
+                if session_over(event):
+                    self.over = True
+                    return  # polling a session that is gone would answer at once, forever
                 self._route(event)
 
     def _route(self, event: JsonObject) -> None:
@@ -189,9 +199,15 @@ class JanusSession:
 
     async def _keep_alive(self) -> None:
         while True:
-            await asyncio.sleep(KEEPALIVE_S)
+            await asyncio.sleep(self.keepalive_s)
             with contextlib.suppress(JanusError, OSError):
                 await self._post("", {"janus": "keepalive"})
+
+
+def session_over(event: JsonObject) -> bool:
+    """A long-poll answer saying the session no longer exists."""
+    code = event.get("error", {}).get("code") if event.get("janus") == "error" else None
+    return event.get("janus") == "timeout" or code == SESSION_NOT_FOUND
 
 
 def _tx() -> str:
@@ -213,10 +229,14 @@ class JanusVideoRoom:
     """
 
     def __init__(
-        self, address: JanusAddress, configuration: RTCConfiguration | None = None
+        self,
+        address: JanusAddress,
+        configuration: RTCConfiguration | None = None,
+        keepalive_s: float = KEEPALIVE_S,
     ) -> None:
         self.address = address
         self.configuration = configuration or direct_configuration()
+        self.keepalive_s = keepalive_s
         self._peers: dict[tuple[str, str], _Peer] = {}
         self._control: _Peer | None = None
 
@@ -322,7 +342,7 @@ class JanusVideoRoom:
     async def _new_handle(self, room: str, peer: str) -> tuple[JanusSession, int]:
         joined = self._peers.get((room, peer))
         if joined is None:
-            joined = _Peer(await JanusSession.create(self.address))
+            joined = _Peer(await JanusSession.create(self.address, self.keepalive_s))
             self._peers[(room, peer)] = joined
         handle = await joined.session.attach()
         joined.handles.append(handle)
@@ -330,7 +350,7 @@ class JanusVideoRoom:
 
     async def _control_peer(self) -> _Peer:
         if self._control is None:
-            session = await JanusSession.create(self.address)
+            session = await JanusSession.create(self.address, self.keepalive_s)
             self._control = _Peer(session, [await session.attach()])
         return self._control
 
