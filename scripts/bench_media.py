@@ -35,15 +35,22 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aiortc.contrib.media import MediaPlayer  # noqa: E402
+from aiortc.mediastreams import MediaStreamTrack  # noqa: E402
+
 from harness.backends.embedded_sfu import SfuProcess  # noqa: E402
 from harness.drivers.media_driver import MediaDriverConfig  # noqa: E402
 from workloads.media import encoded  # noqa: E402
 from workloads.media.clips import ensure_clip, video_spec  # noqa: E402
+from workloads.media.codecs import force_codec  # noqa: E402
 from workloads.media.direct import SinkPeer, direct_pair, offer_to_sink  # noqa: E402
 from workloads.media.httpjson import serve_json  # noqa: E402
 from workloads.media.judge import StreamVerdict, judge_streams  # noqa: E402
 from workloads.media.netaddr import restrict_host_addresses  # noqa: E402
 from workloads.media.packets import ClipPackets, load_packets  # noqa: E402
+from workloads.media.peers import PeerLink, new_pc  # noqa: E402
+from workloads.media.receiver import ReceiveStream  # noqa: E402
+from workloads.media.records import StreamId  # noqa: E402
 from workloads.media.session import MediaSession  # noqa: E402
 from workloads.media.sink import JsonlSink, read_samples  # noqa: E402
 
@@ -93,8 +100,11 @@ async def _worker(args: argparse.Namespace) -> None:
         print(json.dumps({"port": server.sockets[0].getsockname()[1]}), flush=True)
     else:
         sources = _clip(args.clip_cache)
+        stock_path = _stock_clip_path(args.clip_cache)
         for i in range(args.n):
-            if args.worker == "pair":
+            if args.worker == "stock":
+                session.links.extend(await _stock_pair(f"s{i}", stock_path))
+            elif args.worker == "pair":
                 session.links.extend(await direct_pair(f"s{i}", sources, start_index=7 * i))
             else:
                 session.links.append(
@@ -105,6 +115,33 @@ async def _worker(args: argparse.Namespace) -> None:
     await stop.wait()
     await sampler
     await session.close()
+
+
+def _stock_clip_path(cache: str | None) -> str:
+    """A clip longer than a measurement: MediaPlayer(loop=True) would burst at every loop."""
+    spec = video_spec("vp8", "480p", BITRATE_BPS, duration_s=60)
+    return ensure_clip(spec, Path(cache) if cache else None).path
+
+
+async def _stock_pair(name: str, clip_path: str) -> tuple[PeerLink, PeerLink]:
+    """Stock aiortc: MediaPlayer(decode=False) sender (a demux thread each), decoding receiver."""
+    player = MediaPlayer(clip_path, decode=False)
+    send = PeerLink(new_pc(), asyncio.get_running_loop().time())
+    assert player.video is not None
+    force_codec(send.pc.addTransceiver(player.video, direction="sendonly"), "vp8")
+    recv = PeerLink(new_pc(), send.started_s)
+
+    @recv.pc.on("track")
+    def on_track(track: MediaStreamTrack) -> None:
+        receiver = next(t.receiver for t in recv.pc.getTransceivers() if t.receiver.track is track)
+        ident = StreamId(f"{name}-rx", f"{name}/video", "recv", "video", "vp8")
+        recv.recv_streams.append(ReceiveStream(ident, receiver, track, recv.started_s, decode=True))
+
+    await send.pc.setLocalDescription(await send.pc.createOffer())
+    await recv.pc.setRemoteDescription(send.pc.localDescription)
+    await recv.pc.setLocalDescription(await recv.pc.createAnswer())
+    await send.pc.setRemoteDescription(recv.pc.localDescription)
+    return send, recv
 
 
 # ---------------------------------------------------------------- measuring (parent process)
@@ -186,9 +223,11 @@ def measure_send_recv(
     return figures, _verdicts(tmp / "recv.jsonl", start_wall_s)
 
 
-def measure_pairs(args: argparse.Namespace, n: int, tmp: Path) -> PairRun:
-    out = tmp / f"pairs-{n}.jsonl"
-    proc = _spawn("pair", n, out, args.clip_cache)
+def measure_pairs(args: argparse.Namespace, n: int, tmp: Path, worker: str = "pair") -> PairRun:
+    """N pairs in one process; `worker="stock"` is the stock-aiortc baseline (judged on loss and
+    frame rate only: a decoding receiver does not see payload bytes)."""
+    out = tmp / f"{worker}-{n}.jsonl"
+    proc = _spawn(worker, n, out, args.clip_cache)
     try:
         _first_line(proc)
         start_wall_s = time.time() + args.warmup_s
@@ -196,7 +235,12 @@ def measure_pairs(args: argparse.Namespace, n: int, tmp: Path) -> PairRun:
     finally:
         _stop([proc])
     verdicts = _verdicts(out, start_wall_s)
-    ok = [v for v in verdicts if v.ok and v.frames_per_s >= 29.0]
+    judge_bitrate = worker != "stock"
+    ok = [
+        v
+        for v in verdicts
+        if not v.lossy and not (judge_bitrate and v.under_target) and v.frames_per_s >= 29.0
+    ]
     cpu = statistics.median(rates)
     return PairRun(
         pairs=n,
@@ -266,7 +310,22 @@ def _report(
         f"   receive streams: {len(verdicts)}, mean {mbps:.3f} Mbps, lost {lost}, "
         f"all ok: {all(v.ok for v in verdicts)}"
     )
-    print("\n2. Send+receive pairs in ONE process (in-process loopback peer connections):")
+    _report_pairs(
+        "2. Send+receive pairs in ONE process (packet-loop senders, counting receivers):", runs
+    )
+    if sfu:
+        fig, seen = sfu
+        print(
+            f"\n3. Embedded SFU, 1 publisher → {fig.streams} viewers: {fig.cpu_core_s_per_s_median:.3f} "
+            f"CPU-s/s, {fig.cpu_core_s_per_stream_s:.4f} CPU-s per forwarded stream-second; "
+            f"viewers ok {sum(v.ok for v in seen)}/{len(seen)}, lost {sum(v.packets_lost for v in seen)}"
+        )
+
+
+def _report_pairs(title: str, runs: list[PairRun]) -> None:
+    if not runs:
+        return
+    print(f"\n{title}")
     print("   pairs  process CPU%  CPU-s/pair-s  streams ok  lost  min fps  min Mbps  sustained")
     for r in runs:
         print(
@@ -275,13 +334,6 @@ def _report(
         )
     best = max((r.pairs for r in runs if r.sustained), default=0)
     print(f"   most pairs sustained without loss: {best} (target ≥ 24; stock aiortc ≈ 16)")
-    if sfu:
-        fig, seen = sfu
-        print(
-            f"\n3. Embedded SFU, 1 publisher → {fig.streams} viewers: {fig.cpu_core_s_per_s_median:.3f} "
-            f"CPU-s/s, {fig.cpu_core_s_per_stream_s:.4f} CPU-s per forwarded stream-second; "
-            f"viewers ok {sum(v.ok for v in seen)}/{len(seen)}, lost {sum(v.packets_lost for v in seen)}"
-        )
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -300,7 +352,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sfu-viewers", type=int, default=24, help="0 skips the SFU measurement")
     parser.add_argument("--clip-cache", default=None)
     parser.add_argument("--json", default=None, help="also write the figures as JSON here")
-    parser.add_argument("--worker", choices=["send", "recv", "pair"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stock-sweep",
+        default="8,16,24",
+        help="pair counts for the stock-aiortc baseline ('' skips)",
+    )
+    parser.add_argument(
+        "--worker", choices=["send", "recv", "pair", "stock"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--out", default=None, help=argparse.SUPPRESS)
@@ -315,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     _clip(args.clip_cache)  # generate once before anything is timed
+    if args.stock_sweep:
+        _stock_clip_path(args.clip_cache)
     with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
         figures, verdicts = measure_send_recv(args, Path(tmp))
         runs = []
@@ -323,12 +384,22 @@ def main(argv: list[str] | None = None) -> int:
             if not runs[-1].sustained:
                 break
         sfu = measure_sfu(args, Path(tmp)) if args.sfu_viewers else None
+        stock = []
+        for n in (int(x) for x in args.stock_sweep.split(",") if x):
+            stock.append(measure_pairs(args, n, Path(tmp), worker="stock"))
+            if not stock[-1].sustained:
+                break
     _report(figures, verdicts, runs, sfu)
+    _report_pairs(
+        "4. Stock aiortc baseline, pairs in ONE process (MediaPlayer senders, decoding receivers):",
+        stock,
+    )
     if args.json:
         data = {
             "cpu": [asdict(f) for f in figures],
             "pairs": [asdict(r) for r in runs],
             "sfu": asdict(sfu[0]) if sfu else None,
+            "stock_pairs": [asdict(r) for r in stock],
         }
         Path(args.json).write_text(json.dumps(data, indent=1))
     return 0

@@ -57,7 +57,8 @@ class PeerLink:
         await self.pc.close()
 
 
-def _new_pc() -> RTCPeerConnection:
+def new_pc() -> RTCPeerConnection:
+    """A peer connection with no STUN/TURN server (aiortc defaults to a public STUN server)."""
     return RTCPeerConnection(RTCConfiguration(iceServers=[]))
 
 
@@ -72,7 +73,7 @@ async def _exchange(
 
 def sending_link(peer: str, sources: list[ClipPackets], start_index: int = 0) -> PeerLink:
     """A peer connection with one sendonly packet-loop track per source (no signalling yet)."""
-    link = PeerLink(_new_pc(), asyncio.get_running_loop().time())
+    link = PeerLink(new_pc(), asyncio.get_running_loop().time())
     for packets in sources:
         track = PacketLoopTrack(packets, start_index=start_index)
         transceiver = link.pc.addTransceiver(track, direction="sendonly")
@@ -94,7 +95,7 @@ def receiving_link(
 
     As the offerer it adds recvonly transceivers itself; as the answerer they come from the offer.
     """
-    link = PeerLink(_new_pc(), asyncio.get_running_loop().time())
+    link = PeerLink(new_pc(), asyncio.get_running_loop().time())
     if offerer:
         for kind, codec in sorted(codecs.items()):
             force_codec(link.pc.addTransceiver(kind, direction="recvonly"), codec)
