@@ -3,16 +3,16 @@
 `turnserver` runs inside the run's namespace with a config generated in the run's data dir:
 UDP on the namespace address only (listening and relay addresses), one long-term credential
 made for the run, no TLS/DTLS, no CLI, no quotas or bandwidth caps (0 = unlimited), its user
-database and log file in the data dir. Peers use it through
+database in the data dir and its log in the backend's log. Peers use it through
 `workloads.media.turn.relay_configuration(backend.turn_server)`.
 
-Relayed bytes are their own figure: with `verbose`, coturn logs every allocation's cumulative
-usage every 4096 packets and once more when the allocation ends — client side (`usage`: between
-the TURN client and coturn) and peer side (`peer usage`: between coturn's relay address and the
-far end), each received and sent, in UDP payload bytes. Each report holds the traffic since the
-previous one (coturn resets its counters after logging), so `relay_usage()` sums them all. Wire bytes with headers come from the
-run's veth meter when coturn has its own namespace; CPU and RSS from its process tree, as for any
-backend.
+Relayed bytes are their own figure: with `verbose`, coturn logs each allocation's usage after
+every 4096 packets and once more when the allocation ends — client side (`usage`: between the
+TURN client and coturn) and peer side (`peer usage`: between coturn's relay address and the far
+end), each received and sent, in UDP payload bytes. Each report holds only the traffic since the
+previous one (coturn resets its counters after logging), so `relay_usage()` sums them all. Wire
+bytes with headers come from the run's veth meter when coturn has the namespace to itself; CPU
+and RSS from its process tree, as for any backend.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from workloads.media.turn import TurnServer
 READY_TIMEOUT_S = 10.0
 READY_POLL_S = 0.05
 INSTALL_HINT = "install it with scripts/install-coturn (apt-get install coturn, Debian 12: 4.6.1)"
-LOG_NAME = "turn.log"
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,11 @@ class CoturnConfig:
     realm: str = "imbench"
 
 
-def turnserver_conf(config: CoturnConfig, data_dir: Path) -> str:
-    """The generated turnserver.conf (coturn allows no trailing comments on a line)."""
+def turnserver_conf(config: CoturnConfig, data_dir: Path, log_path: Path) -> str:
+    """The generated turnserver.conf (coturn allows no trailing comments on a line).
+
+    coturn logs to the backend's log, not into `data_dir`: its usage reports grow with traffic
+    and must not count as storage."""
     return "\n".join(
         [
             f"listening-ip={config.host}",
@@ -78,7 +80,7 @@ def turnserver_conf(config: CoturnConfig, data_dir: Path) -> str:
             "bps-capacity=0",
             f"userdb={data_dir / 'turndb'}",
             f"pidfile={data_dir / 'turnserver.pid'}",
-            f"log-file={data_dir / LOG_NAME}",
+            f"log-file={log_path}",
             "simple-log",
             "no-stdout-log",
             "verbose",
@@ -176,6 +178,7 @@ class CoturnBackend:
         self._config: CoturnConfig | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._data_dir: Path | None = None
+        self._log_path: Path | None = None
 
     def describe(self) -> dict[str, Any]:
         config: dict[str, Any] = {"port": self._port}
@@ -190,13 +193,13 @@ class CoturnBackend:
                 "coturn needs the run's network namespace (root): its relay addresses must be "
                 "namespace addresses, never the machine's external address"
             )
-        self._data_dir = data_dir
+        self._data_dir, self._log_path = data_dir, log_path
         data_dir.mkdir(parents=True, exist_ok=True)
         self._config = CoturnConfig(
             net.server_host, f"imbench-{secrets.token_hex(4)}", secrets.token_hex(16), self._port
         )
         conf = data_dir / "turnserver.conf"
-        conf.write_text(turnserver_conf(self._config, data_dir))
+        conf.write_text(turnserver_conf(self._config, data_dir, log_path))
         argv = [turnserver_binary(), "-c", str(conf)]
         self._proc = await spawn_server(net, argv, log_path)
         await self._wait_ready(log_path)
@@ -212,27 +215,27 @@ class CoturnBackend:
 
     def relay_usage(self) -> RelayUsage:
         """What coturn has reported relaying so far (final once every allocation has ended)."""
-        if self._data_dir is None or not (self._data_dir / LOG_NAME).exists():
+        if self._log_path is None or not self._log_path.exists():
             return parse_usage([])
-        with (self._data_dir / LOG_NAME).open(errors="replace") as log:
+        with self._log_path.open(errors="replace") as log:
             return parse_usage(log)
 
     async def _wait_ready(self, log_path: Path) -> None:
         """Ready once coturn logs that its UDP listener is up on our address."""
-        assert self._proc is not None and self._config is not None and self._data_dir is not None
+        assert self._proc is not None and self._config is not None
         marker = f"{self._config.host}:{self._config.port}"
-        log = self._data_dir / LOG_NAME
         try:
             async with asyncio.timeout(READY_TIMEOUT_S):
                 while self._proc.returncode is None:
-                    if log.exists() and _listening(log.read_text(errors="replace"), marker):
+                    if log_path.exists() and _listening(
+                        log_path.read_text("utf-8", "replace"), marker
+                    ):
                         return
                     await asyncio.sleep(READY_POLL_S)
         except TimeoutError:
             pass
         await stop_process(self._proc)
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        tail += log_path.read_text(errors="replace")[-1000:] if log_path.exists() else ""
+        tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
         raise BackendFailure(
             f"coturn did not listen on {marker} within {READY_TIMEOUT_S:g} s "
             f"(exit code {self._proc.returncode}); log tail:\n{tail}"
@@ -243,6 +246,7 @@ class CoturnBackend:
         return self._proc
 
     def data_paths(self) -> list[Path]:
+        """The generated config, pid file and coturn's SQLite user database (turndb)."""
         return [self._data_dir] if self._data_dir else []
 
     async def stop(self) -> None:

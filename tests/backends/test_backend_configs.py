@@ -77,12 +77,13 @@ def test_janus_loads_only_the_videoroom_plugin_and_the_http_transport(tmp_path: 
 def test_turnserver_conf_is_plain_udp_on_the_namespace_address_with_no_caps(
     tmp_path: Path,
 ) -> None:
-    lines = turnserver_conf(CoturnConfig(HOST, "user1", "secret1"), tmp_path).splitlines()
+    log = tmp_path / "coturn.log"
+    lines = turnserver_conf(CoturnConfig(HOST, "user1", "secret1"), tmp_path, log).splitlines()
     assert f"listening-ip={HOST}" in lines and f"relay-ip={HOST}" in lines
     assert "user=user1:secret1" in lines and "lt-cred-mech" in lines
     assert {"no-tls", "no-dtls", "no-cli", "verbose"} <= set(lines)
     assert {"user-quota=0", "total-quota=0", "max-bps=0", "bps-capacity=0"} <= set(lines)
-    assert f"log-file={tmp_path / 'turn.log'}" in lines
+    assert f"log-file={log}" in lines and f"userdb={tmp_path / 'turndb'}" in lines
     assert not any("#" in line for line in lines), "coturn allows no trailing comments"
 
 
