@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
-from harness.backends import create_backend
+from harness.backends import Backend, create_backend
 from harness.backends.coturn import CoturnBackend, CoturnConfig, parse_usage, turnserver_conf
 from harness.backends.janus import JanusBackend, JanusConfig, core_config, http_config, write_config
 from harness.errors import EnvironmentProblem
@@ -186,3 +186,9 @@ def test_janus_and_coturn_refuse_a_loopback_network(name: str, tmp_path: Path) -
         asyncio.run(backend.start(loopback, tmp_path, tmp_path / "log"))
     assert backend.process is None
     assert backend.describe()["name"] == name
+
+
+def test_both_adapters_satisfy_the_backend_protocol() -> None:
+    backends: list[Backend] = [JanusBackend(), CoturnBackend()]  # mypy checks the protocol here
+    assert [b.name for b in backends] == ["janus", "coturn"]
+    assert all(b.process is None and b.data_paths() == [] for b in backends)
