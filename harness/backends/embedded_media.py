@@ -38,8 +38,17 @@ class EmbeddedSfuBackend:
 
     async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint:
         data_dir.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, "-m", "harness.backends.embedded_sfu",
-                "--host", net.server_host, "--port", "0", "--ice-address", net.server_host]
+        argv = [
+            sys.executable,
+            "-m",
+            "harness.backends.embedded_sfu",
+            "--host",
+            net.server_host,
+            "--port",
+            "0",
+            "--ice-address",
+            net.server_host,
+        ]
         self._proc = await spawn_server(net, argv, log_path)
         rest = await read_ready_line(self._proc, READY_PREFIX, READY_TIMEOUT_S, log_path)
         ready = json.loads(READY_PREFIX + rest)
