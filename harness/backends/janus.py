@@ -15,6 +15,7 @@ Ready when `GET /janus/info` answers; stopped by SIGTERM (Janus takes 1-2 s), th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import shutil
 import subprocess
@@ -200,12 +201,11 @@ class JanusBackend:
         try:
             async with asyncio.timeout(READY_TIMEOUT_S):
                 while self._proc.returncode is None:
-                    try:
+                    with contextlib.suppress(JanusError, OSError, ValueError):
                         info = await http_json(self.address, "GET", "/info", None)
                         if info.get("janus") == "server_info":
                             return
-                    except (JanusError, OSError, ValueError):
-                        await asyncio.sleep(READY_POLL_S)
+                    await asyncio.sleep(READY_POLL_S)
         except TimeoutError:
             pass
         await stop_process(self._proc)
