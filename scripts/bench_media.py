@@ -76,6 +76,7 @@ class PairRun:
     packets_lost: int
     min_fps: float
     min_mbps: float
+    rss_mb: float
     sustained: bool
 
 
@@ -232,6 +233,7 @@ def measure_pairs(args: argparse.Namespace, n: int, tmp: Path, worker: str = "pa
         _first_line(proc)
         start_wall_s = time.time() + args.warmup_s
         (rates,) = _cpu_rates([proc.pid], args.warmup_s, args.interval_s, args.intervals)
+        rss_mb = psutil.Process(proc.pid).memory_info().rss / 2**20
     finally:
         _stop([proc])
     verdicts = _verdicts(out, start_wall_s)
@@ -250,6 +252,7 @@ def measure_pairs(args: argparse.Namespace, n: int, tmp: Path, worker: str = "pa
         packets_lost=sum(v.packets_lost for v in verdicts),
         min_fps=min((v.frames_per_s for v in verdicts), default=0.0),
         min_mbps=min((v.achieved_mbps for v in verdicts), default=0.0),
+        rss_mb=rss_mb,
         sustained=len(verdicts) == n and len(ok) == n,
     )
 
@@ -326,11 +329,14 @@ def _report_pairs(title: str, runs: list[PairRun]) -> None:
     if not runs:
         return
     print(f"\n{title}")
-    print("   pairs  process CPU%  CPU-s/pair-s  streams ok  lost  min fps  min Mbps  sustained")
+    print(
+        "   pairs  process CPU%  CPU-s/pair-s  streams ok  lost  min fps  min Mbps  RSS MB  sustained"
+    )
     for r in runs:
         print(
             f"   {r.pairs:5d}  {r.process_cpu_pct:11.1f}  {r.cpu_core_s_per_pair_s:12.4f}  "
-            f"{r.streams_ok:10d}  {r.packets_lost:4d}  {r.min_fps:7.1f}  {r.min_mbps:8.3f}  {r.sustained}"
+            f"{r.streams_ok:10d}  {r.packets_lost:4d}  {r.min_fps:7.1f}  {r.min_mbps:8.3f}  "
+            f"{r.rss_mb:6.0f}  {r.sustained}"
         )
     best = max((r.pairs for r in runs if r.sustained), default=0)
     print(f"   most pairs sustained without loss: {best} (target ≥ 24; stock aiortc ≈ 16)")
