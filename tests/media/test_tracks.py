@@ -53,3 +53,20 @@ def test_a_track_started_mid_clip_sends_from_there_with_pts_from_zero() -> None:
         return [((p := await track.recv()).pts or 0, bytes(p)[:1]) for _ in range(2)]
 
     assert asyncio.run(first_two()) == [(0, b"\x07"), (900, b"\x08")]
+
+
+def test_a_track_stalled_past_half_a_second_resumes_paced_instead_of_bursting() -> None:
+    track = PacketLoopTrack(tiny_clip())  # 100 packets/s
+
+    async def stall_then_pull() -> float:
+        await track.recv()
+        time.sleep(0.6)  # the event loop is blocked: every packet of the next 0.6 s is overdue
+        await track.recv()  # due long ago: sent at once, schedule re-anchored
+        start = time.monotonic()
+        for _ in range(5):
+            await track.recv()
+        return time.monotonic() - start
+
+    elapsed_s = asyncio.run(stall_then_pull())
+    assert track.restarts == 1
+    assert elapsed_s >= 0.04, "the 5 packets after the stall are paced 10 ms apart, not burst"

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     EncodedPacket = av.Packet[Stream]
 
 MAX_LATE_S = 0.5
-"""If the event loop falls further behind than this, the schedule restarts from now instead of
-bursting to catch up (a stalled real camera does not replay the frames it missed)."""
+"""If the event loop falls further behind than this, the schedule is re-anchored at now and the
+track carries on with its next packet, instead of bursting every overdue packet to catch up."""
 
 
 class PacketLoopTrack(MediaStreamTrack):
