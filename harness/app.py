@@ -35,6 +35,17 @@ def run_command(args: argparse.Namespace) -> int:
             "netns",
             "needs root and iproute2; use auto or loopback",
         )
+    needs_namespace = scenario.media and (scenario.media_backend == "janus" or scenario.turn)
+    if needs_namespace and (scenario.network_mode == "loopback" or not can_use_netns()):
+        field = "media.turn" if scenario.turn else "media.backend"
+        value = scenario.turn if scenario.turn else scenario.media_backend
+        raise BadInput(
+            scenario.source,
+            field,
+            value,
+            "needs a network namespace (root, network.mode auto or netns): on loopback its ICE "
+            "could fall back to the machine's own address",
+        )
     profile = Path(args.profile) if args.profile else None
     if profile is not None and not profile.is_file():
         raise BadInput("--profile", "", str(profile), "must be an existing usage profile file")

@@ -88,6 +88,7 @@ async def start_generators(
     raw_dir: Path,
     web_port: int | None,
     client_host: str,
+    media_options: dict[str, Any] | None = None,
 ) -> list[Generator]:
     """Start every load generator the scenario needs: messaging first, then media."""
     generators = []
@@ -96,7 +97,9 @@ async def start_generators(
             scenario, endpoints["backend"], window, raw_dir, web_port
         )
     if scenario.media:
-        generators += await _start_media(scenario, endpoints["sfu"], window, raw_dir, client_host)
+        generators += await _start_media(
+            scenario, endpoints["sfu"], window, raw_dir, client_host, media_options or {}
+        )
     return generators
 
 
@@ -128,8 +131,14 @@ async def _start_messaging(
 
 
 async def _start_media(
-    scenario: Scenario, endpoint: Endpoint, window: Window, raw_dir: Path, client_host: str
+    scenario: Scenario,
+    endpoint: Endpoint,
+    window: Window,
+    raw_dir: Path,
+    client_host: str,
+    options: dict[str, Any],
 ) -> list[Generator]:
+    """One media driver per role share; `options` adds driver fields (signalling, TURN relay)."""
     from harness.drivers.media_driver import MediaDriverConfig
 
     generators = []
@@ -153,6 +162,7 @@ async def _start_media(
             audio_bitrate_bps=media.audio_bitrate_kbps * 1000,
             ice_addresses=(client_host,),
             join_rate_per_s=max(5.0, peers / scenario.ramp_s) if scenario.ramp_s else 50.0,
+            **options,
         )
         generators.append(
             await _spawn(f"media-{g}", "harness.drivers.media_driver", config.to_json(), raw_dir)

@@ -214,3 +214,17 @@ def stream_targets(rows: pd.DataFrame, target_by_generator: dict[int, float]) ->
     """Add each sample's target Mbps (video streams; 0 for audio) from its generator's workload."""
     target = rows["generator"].map(target_by_generator).fillna(0.0)
     return rows.assign(target_mbps=np.where(rows["kind"] == "video", target, 0.0))
+
+
+def relay_metrics(total_bytes: int, span_s: float, participants: int) -> dict[str, Metric]:
+    """TURN relay figures from coturn's own byte count (UDP payload, all legs) over the media span."""
+    if span_s <= 0 or participants <= 0:
+        return {}
+    mbps = 8 * total_bytes / span_s / 1e6
+    return {
+        "turn.relay_bytes_total": scalar(total_bytes, "bytes", participants),
+        "turn.relay_mbps_mean": scalar(mbps, "Mbps", participants),
+        "turn.relay_gb_per_participant_hour": scalar(
+            total_bytes / 1e9 / participants / (span_s / 3600), "GB/participant_h", participants
+        ),
+    }

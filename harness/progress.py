@@ -74,6 +74,8 @@ SUMMARY_ROWS = (
     ("voice.recv_streams", "voice streams received"),
     ("voice.recv_mbps_per_stream", "voice received per stream"),
     ("voice.loss_ratio", "voice loss ratio"),
+    ("turn.relay_mbps_mean", "TURN relay mean rate"),
+    ("turn.relay_gb_per_participant_hour", "TURN relay per participant-hour"),
     ("generator.media_cpu_core_s_per_stream_s", "media generator CPU per stream-s"),
     ("generator.media_cpu_pct_max", "media generator CPU peak (5 s)"),
 )

@@ -26,7 +26,7 @@ from harness.drivers.recorder import RecordFile
 from harness.errors import ImbenchError
 from harness.generators import Generator, start_generators, stop_generators
 from harness.manifest import MEASUREMENT_METHODS, git_commit, host_facts, package_versions
-from harness.media_analysis import stream_targets
+from harness.media_analysis import relay_metrics, stream_targets
 from harness.meters.sampler import Sampler
 from harness.meters.storage import StorageMeter
 from harness.meters.wire import WireMeter
@@ -85,13 +85,31 @@ def execute(scenario: Scenario, options: RunOptions) -> RunResult:
 
 
 def create_backends(scenario: Scenario) -> dict[str, Backend]:
-    """The servers a scenario needs, by meter source: `backend` (messaging), `sfu` (media)."""
+    """The servers a scenario needs, by meter source: `backend` (messaging), `sfu` (media), `turn`."""
     backends: dict[str, Backend] = {}
     if scenario.workloads:
         backends["backend"] = create_backend(scenario.backend)
     if scenario.media:
         backends["sfu"] = create_backend(scenario.media_backend)
+        if scenario.turn:
+            backends["turn"] = create_backend("coturn")
     return backends
+
+
+def media_driver_options(scenario: Scenario, backends: dict[str, Backend]) -> dict[str, Any]:
+    """Driver config fields beyond the defaults: Janus signalling, relay-only ICE via coturn."""
+    options: dict[str, Any] = {}
+    if scenario.media_backend == "janus":
+        options["signalling"] = "janus"
+    if "turn" in backends:
+        turn = backends["turn"].turn_server  # type: ignore[attr-defined]
+        options.update(
+            turn_host=turn.host,
+            turn_port=turn.port,
+            turn_username=turn.username,
+            turn_password=turn.password,
+        )
+    return options
 
 
 def _base_manifest(
@@ -110,6 +128,7 @@ def _base_manifest(
         "scenario_sha256": scenario.sha256(),
         "backend": backends["backend"].describe() if "backend" in backends else none,
         "media_backend": backends["sfu"].describe() if "sfu" in backends else none,
+        "turn": backends["turn"].describe() if "turn" in backends else none,
         "host": host_facts(),
         "packages": package_versions(),
         "git": git_commit(),
@@ -221,7 +240,13 @@ class _Session:
         self.state.window = window
         assert self.net is not None
         self.generators = await start_generators(
-            sc, endpoints, window, self.folder.raw, self.opt.locust_web_port, self.net.client_host
+            sc,
+            endpoints,
+            window,
+            self.folder.raw,
+            self.opt.locust_web_port,
+            self.net.client_host,
+            media_driver_options(sc, self.backends),
         )
         assert self.sampler is not None
         for gen in self.generators:
@@ -302,6 +327,13 @@ class _Session:
         for backend in self.backends.values():
             with contextlib.suppress(Exception):
                 await backend.stop()
+        if "turn" in self.backends:
+            with contextlib.suppress(Exception):
+                usage = self.backends["turn"].relay_usage()  # type: ignore[attr-defined]
+                self.manifest["turn_relay"] = {
+                    "total_bytes": usage.total_bytes,
+                    "closed_allocations": usage.closed_allocations,
+                }
         if self.sampler is not None:
             self.sampler_stop.set()
             if self.sampler_task is not None:
@@ -345,6 +377,14 @@ def _finalize(
     window = state.window or Window(0, 0, 0)
     metrics = build_metrics(data, window, scenario.ramp_s) if state.window else {}
     low = media_under_target(data, window, scenario.ramp_s) if state.window else []
+    relay = manifest.get("turn_relay")
+    if relay and not data.media_streams.empty:
+        streams = data.media_streams
+        span_s = float(streams["t_s"].max() - (streams["t_s"] - streams["interval_s"]).min())
+        participants = len(streams[["generator", "peer"]].drop_duplicates())
+        metrics = dict(
+            sorted({**metrics, **relay_metrics(relay["total_bytes"], span_s, participants)}.items())
+        )
     if state.status == "ok":
         invalid = validity_reasons(metrics, data.stats, window)
         if invalid:

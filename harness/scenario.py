@@ -31,7 +31,8 @@ A scenario is parsed and validated completely before anything starts; every reje
     payload = { distribution = "fixed", bytes = 200 }
 
     [media]
-    backend = "embedded-sfu"      # the SFU media workloads go through: KNOWN_MEDIA_BACKENDS
+    backend = "embedded-sfu"      # the SFU media workloads go through: embedded-sfu | janus
+    turn = false                  # true: peers reach the SFU only through a coturn relay
 
     [[workload]]
     kind = "video"                # video | voice
@@ -57,7 +58,7 @@ from typing import Any
 from harness.errors import BadInput
 
 KNOWN_BACKENDS = ("embedded",)
-KNOWN_MEDIA_BACKENDS = ("embedded-sfu",)
+KNOWN_MEDIA_BACKENDS = ("embedded-sfu", "janus")
 NETWORK_MODES = ("auto", "netns", "loopback")
 MESSAGING_KINDS = ("chat", "group")
 MEDIA_KINDS = ("video", "voice")
@@ -131,6 +132,8 @@ class Scenario:
     workloads: tuple[Workload, ...]
     media: tuple[MediaWorkload, ...] = ()
     media_backend: str = "embedded-sfu"
+    turn: bool = False
+    """Media peers reach the SFU only through a coturn relay (relay-only ICE)."""
     source: str = ""
 
     @property
@@ -240,6 +243,9 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     processes = generators.integer("processes", 1, minimum=1)
     generators.done()
     media_backend = media_head.string("backend", "embedded-sfu", KNOWN_MEDIA_BACKENDS)
+    turn = media_head.table.pop("turn", False)
+    if not isinstance(turn, bool):
+        raise BadInput(source, "media.turn", turn, "must be true or false")
     media_head.done()
 
     if not isinstance(raw_workloads, list) or not raw_workloads:
@@ -263,6 +269,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
         workloads=workloads,
         media=media,
         media_backend=media_backend,
+        turn=turn,
         source=source,
     )
 
