@@ -1,4 +1,8 @@
-"""A media load-generator process: K aiortc peers of one role against the embedded SFU.
+"""A media load-generator process: K aiortc peers of one role against an SFU.
+
+The SFU is the embedded one or Janus (`signalling`, chosen once by
+`workloads.media.signalling.open_signalling`); with `turn_host` set, every peer connection is
+relay-only through that TURN server (`workloads.media.turn.relay_configuration`).
 
 Started by the orchestrator as `python -m harness.drivers.media_driver CONFIG.json` (asyncio only;
 never gevent or Locust in this process). It writes `MediaDriverConfig.out_path`, a JSONL file of
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import signal
 import sys
@@ -24,28 +29,27 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from aiortc import RTCConfiguration
+
 from harness import exitcodes
-from harness.errors import ImbenchError
+from harness.errors import BadInput, ImbenchError
 from workloads.media import encoded
 from workloads.media.clips import ClipInfo, ClipSpec, ensure_clip, video_spec
 from workloads.media.httpjson import SignallingError
 from workloads.media.looplag import LagProbe, LoopLag, summarize_lag
 from workloads.media.netaddr import restrict_host_addresses
 from workloads.media.packets import ClipPackets, load_packets
-from workloads.media.peers import (
-    PeerLink,
-    SfuAddress,
-    leave,
-    publish,
-    subscribe,
-    wait_for_publishers,
-)
+from workloads.media.peers import PeerLink, direct_configuration
 from workloads.media.plan import PlannedPeer, expected_publishers, plan_peers
 from workloads.media.records import StreamSample
 from workloads.media.sender import SendStream
 from workloads.media.session import MediaSession
+from workloads.media.signalling import SIGNALLING_KINDS, MediaSignalling, open_signalling
 from workloads.media.sink import JsonlSink
 from workloads.media.tracks import pin_encoder_bitrate
+from workloads.media.turn import TurnServer, relay_configuration
+
+SOURCE = "media driver"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,17 @@ class MediaDriverConfig:
     join_rate_per_s: float = 5.0
     join_timeout_s: float = 30.0
     sample_interval_s: float = 1.0
+    signalling: str = "embedded"
+    """`embedded` (the embedded SFU's HTTP API) or `janus` (Janus' HTTP API), at sfu_host:sfu_port."""
+    turn_host: str | None = None
+    """Set: every peer connection is relay-only through this TURN server (an IP address)."""
+    turn_port: int = 3478
+    turn_username: str = ""
+    turn_password: str = ""
+
+    def __post_init__(self) -> None:
+        _check_signalling(self)
+        _check_turn(self)
 
     @classmethod
     def from_json(cls, text: str) -> MediaDriverConfig:
@@ -83,6 +98,53 @@ class MediaDriverConfig:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
+
+    def public_json(self) -> str:
+        """to_json without the TURN password (for records and logs)."""
+        data = asdict(self)
+        if data["turn_password"]:
+            data["turn_password"] = "<redacted>"
+        return json.dumps(data)
+
+
+def _check_signalling(config: MediaDriverConfig) -> None:
+    if config.signalling not in SIGNALLING_KINDS:
+        raise BadInput(SOURCE, "signalling", config.signalling, f"one of {SIGNALLING_KINDS}")
+
+
+def _check_turn(config: MediaDriverConfig) -> None:
+    port = config.turn_port
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise BadInput(SOURCE, "turn_port", port, "a UDP port, 1-65535")
+    for field in ("turn_username", "turn_password"):
+        if not isinstance(getattr(config, field), str):
+            raise BadInput(SOURCE, field, type(getattr(config, field)).__name__, "a string")
+    if config.turn_host is None:
+        if config.turn_username or config.turn_password:
+            raise BadInput(SOURCE, "turn_host", None, "an IP address when TURN credentials are set")
+        return
+    try:
+        ipaddress.ip_address(config.turn_host)
+    except ValueError:
+        raise BadInput(SOURCE, "turn_host", config.turn_host, "an IPv4/IPv6 address") from None
+    if not config.turn_username or not config.turn_password:
+        missing = "turn_username" if not config.turn_username else "turn_password"
+        raise BadInput(SOURCE, missing, "", "non-empty with turn_host (long-term credential)")
+
+
+def ice_configuration(config: MediaDriverConfig) -> RTCConfiguration:
+    """Relay-only through the config's TURN server, or host candidates only."""
+    if config.turn_host is None:
+        return direct_configuration()
+    server = TurnServer(
+        config.turn_host, config.turn_port, config.turn_username, config.turn_password
+    )
+    return relay_configuration(server)
+
+
+def room_capacity(config: MediaDriverConfig) -> int:
+    """Publishers a room must admit: every peer of a publishing role, or publishers_per_room."""
+    return max(config.room_size, config.publishers_per_room or 1)
 
 
 def load_clips(config: MediaDriverConfig) -> list[ClipInfo]:
@@ -105,30 +167,35 @@ async def _paced(interval_s: float, index: int, started_s: float) -> None:
 
 async def join_all(
     config: MediaDriverConfig,
-    sfu: SfuAddress,
+    signalling: MediaSignalling,
     planned: list[PlannedPeer],
     sources: list[ClipPackets],
     session: MediaSession,
 ) -> None:
-    """Publish every publishing peer, then subscribe every subscribing peer, at the join rate."""
+    """Open the rooms, publish every publishing peer, then subscribe every subscribing peer, at
+    the join rate."""
+    rooms = sorted({p.room for p in planned})
+    await signalling.open_rooms(rooms, room_capacity(config), config.video_codec)
     interval_s = 1.0 / config.join_rate_per_s
     started_s, step = asyncio.get_running_loop().time(), 0
     own: dict[str, PeerLink] = {}
     for k, peer in enumerate(p for p in planned if p.publishes):
         await _paced(interval_s, step, started_s)
         step += 1
-        own[peer.peer] = link = await publish(sfu, peer.room, peer.peer, sources, start_index=7 * k)
+        link = await signalling.publish(peer.room, peer.peer, sources, start_index=7 * k)
+        own[peer.peer] = link
         session.links.append(link)
     want = expected_publishers(config.role, config.room_size, config.publishers_per_room)
     for peer in (p for p in planned if p.subscribes):
-        found = await wait_for_publishers(sfu, peer.room, want, config.join_timeout_s)
+        found = await signalling.wait_for_publishers(peer.room, want, config.join_timeout_s)
         for publisher, codecs in sorted(found.items()):
             if publisher == peer.peer:
                 continue
             await _paced(interval_s, step, started_s)
             step += 1
             rtt = own[peer.peer].rtt_ms if peer.peer in own else None
-            session.links.append(await subscribe(sfu, peer.room, peer.peer, publisher, codecs, rtt))
+            link = await signalling.subscribe(peer.room, peer.peer, publisher, codecs, rtt)
+            session.links.append(link)
 
 
 def _lag_record(session: MediaSession, probe: LagProbe) -> LoopLag:
@@ -152,7 +219,7 @@ def _progress(samples: list[StreamSample], lag: LoopLag) -> str:
 
 async def _load_phase(
     config: MediaDriverConfig,
-    sfu: SfuAddress,
+    signalling: MediaSignalling,
     planned: list[PlannedPeer],
     sources: list[ClipPackets],
     session: MediaSession,
@@ -161,7 +228,7 @@ async def _load_phase(
     """Join everyone, then hold the load until `duration_s` after start or until `stop`."""
     loop = asyncio.get_running_loop()
     end_s = loop.time() + config.duration_s
-    joining = asyncio.create_task(join_all(config, sfu, planned, sources, session))
+    joining = asyncio.create_task(join_all(config, signalling, planned, sources, session))
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait(
         {joining, stopping}, timeout=config.duration_s, return_when="FIRST_COMPLETED"
@@ -193,10 +260,12 @@ async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = Non
     planned = plan_peers(
         config.role, config.peers, config.room_size, config.first_peer, config.room_prefix
     )
-    sfu = SfuAddress(config.sfu_host, config.sfu_port)
+    signalling = open_signalling(
+        config.signalling, config.sfu_host, config.sfu_port, ice_configuration(config)
+    )
     sink = JsonlSink(Path(config.out_path))
     session = MediaSession(sink)
-    session.event("start", config.to_json())
+    session.event("start", config.public_json())
     for clip in clips:  # what the generator really offers: achieved, not target
         session.event("clip", json.dumps(asdict(clip)))
     probe = LagProbe()
@@ -210,22 +279,24 @@ async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = Non
     sampler = asyncio.create_task(session.run(config.sample_interval_s, stop, on_samples))
     code = exitcodes.OK
     try:
-        code = await _load_phase(config, sfu, planned, sources, session, stop)
+        code = await _load_phase(config, signalling, planned, sources, session, stop)
     finally:
         stop.set()
         await sampler
         await probing
-        await _leave_all(sfu, planned)
+        await _leave_all(signalling, planned)
         await session.close()
         session.event("end", f"exit {code}")
         sink.close()
     return code
 
 
-async def _leave_all(sfu: SfuAddress, planned: list[PlannedPeer]) -> None:
+async def _leave_all(signalling: MediaSignalling, planned: list[PlannedPeer]) -> None:
     for peer in planned:
-        with contextlib.suppress(SignallingError, OSError):  # the SFU may already be gone
-            await leave(sfu, peer.room, peer.peer)
+        with contextlib.suppress(SignallingError, OSError, TimeoutError):  # the SFU may be gone
+            await signalling.leave(peer.room, peer.peer)
+    with contextlib.suppress(SignallingError, OSError, TimeoutError):
+        await signalling.close()
 
 
 async def _main_async(config: MediaDriverConfig) -> int:

@@ -1,8 +1,10 @@
-"""Media test fixtures: a clip cache per session, the embedded SFU as a real process, and a
-`drive` function that runs a media driver process and returns its judged records."""
+"""Media test fixtures: a clip cache per session, the embedded SFU as a real process, a
+`drive` function that runs a media driver process and returns its judged records, and a run
+network (namespace + veth; root only) for real backends."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -13,6 +15,7 @@ import pytest
 
 from harness.backends.embedded_sfu import SfuProcess
 from harness.drivers.media_driver import MediaDriverConfig
+from harness.network import TestNetwork, create_network, remove_network
 from workloads.media.records import StreamSample
 from workloads.media.sink import read_samples
 
@@ -63,3 +66,15 @@ def drive(sfu: SfuProcess, tmp_path: Path, clip_cache: Path, media_out: Path) ->
         return read_samples(Path(config.out_path))
 
     return run
+
+
+@pytest.fixture
+def run_net() -> Iterator[TestNetwork]:
+    """A run network as `imbench run` makes it (namespace + veth), removed afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root (CI runs as root)")
+    net = create_network("netns", source="tests/media")
+    try:
+        yield net
+    finally:
+        remove_network(net)

@@ -2,7 +2,8 @@
 
 The same `PeerLink`s as `workloads.media.peers` makes for the embedded SFU, so one media driver
 can use either. `JanusVideoRoom` mirrors that module's functions as methods (publish, subscribe,
-publishers, wait_for_publishers, leave) plus `ensure_room` and `close`.
+publishers, wait_for_publishers, leave) plus `ensure_room`, `open_rooms` and `close`: it is the
+`janus` kind of `workloads.media.signalling.MediaSignalling`.
 
 Janus API flow (https://janus.conf.meetecho.com/docs/rest.html), one Janus session per peer:
 
@@ -30,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +39,8 @@ from aiortc import RTCConfiguration, RTCSessionDescription
 
 from workloads.media.httpjson import JsonObject, SignallingError
 from workloads.media.packets import ClipPackets
-from workloads.media.peers import PeerLink
+from workloads.media.peers import PeerLink, direct_configuration, receiving_link, sending_link
 from workloads.media.receiver import RttSource
-from workloads.media.turn import direct_configuration, receiving_link, sending_link
 
 VIDEOROOM = "janus.plugin.videoroom"
 KEEPALIVE_S = 25.0
@@ -260,11 +261,16 @@ class JanusVideoRoom:
             if f"error {ROOM_EXISTS}:" not in str(exc):
                 raise
 
+    async def open_rooms(self, rooms: Iterable[str], publishers: int, video_codec: str) -> None:
+        """ensure_room for each of `rooms` (the media driver's `MediaSignalling.open_rooms`)."""
+        for room in rooms:
+            await self.ensure_room(room, publishers, video_codec)
+
     async def publish(
         self, room: str, peer: str, sources: list[ClipPackets], start_index: int = 0
     ) -> PeerLink:
         """Publish one packet-loop track per source as publisher `peer` of `room`."""
-        link = sending_link(peer, sources, self.configuration, start_index)
+        link = sending_link(peer, sources, start_index, configuration=self.configuration)
         codecs = {p.kind: p.codec for p in sources}
         join = {"request": "join", "ptype": "publisher", "room": room, "id": peer}
         try:
@@ -288,7 +294,9 @@ class JanusVideoRoom:
         rtt_source: RttSource | None = None,
     ) -> PeerLink:
         """Receive `publisher`'s tracks (kind → codec) through Janus, counting without decoding."""
-        link = receiving_link(peer, publisher, codecs, self.configuration, rtt_source)
+        link = receiving_link(
+            peer, publisher, codecs, rtt_source, offerer=False, configuration=self.configuration
+        )
         join = {"request": "join", "ptype": "subscriber", "room": room}
         try:
             session, handle = await self._new_handle(room, peer)

@@ -1,4 +1,11 @@
-"""Publish and subscribe peer connections against the embedded SFU's HTTP signalling.
+"""Peer links (one aiortc peer connection and its streams), and publish/subscribe against the
+embedded SFU's HTTP signalling.
+
+`sending_link` and `receiving_link` are the one way every signalling (embedded SFU, Janus, direct
+pairs) builds a `PeerLink`; `configuration` is its ICE configuration: `direct_configuration()`
+(host candidates only) by default, or relay-only through our TURN server
+(`workloads.media.turn.relay_configuration`). aiortc's own default (`iceServers=None`) would use
+Google's public STUN server, so no peer connection is ever built without a list.
 
 One peer connection per publication and one per subscription (no renegotiation). Every stream
 remembers when its signalling started, so join time and time to first frame are measured from
@@ -57,9 +64,14 @@ class PeerLink:
         await self.pc.close()
 
 
-def new_pc() -> RTCPeerConnection:
-    """A peer connection with no STUN/TURN server (aiortc defaults to a public STUN server)."""
-    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+def direct_configuration() -> RTCConfiguration:
+    """Host candidates only (no STUN, no TURN): media goes straight to the far end."""
+    return RTCConfiguration(iceServers=[])
+
+
+def new_pc(configuration: RTCConfiguration | None = None) -> RTCPeerConnection:
+    """A peer connection with `configuration`, by default no STUN/TURN server at all."""
+    return RTCPeerConnection(direct_configuration() if configuration is None else configuration)
 
 
 async def _exchange(
@@ -71,9 +83,15 @@ async def _exchange(
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type=answer["type"]))
 
 
-def sending_link(peer: str, sources: list[ClipPackets], start_index: int = 0) -> PeerLink:
+def sending_link(
+    peer: str,
+    sources: list[ClipPackets],
+    start_index: int = 0,
+    *,
+    configuration: RTCConfiguration | None = None,
+) -> PeerLink:
     """A peer connection with one sendonly packet-loop track per source (no signalling yet)."""
-    link = PeerLink(new_pc(), asyncio.get_running_loop().time())
+    link = PeerLink(new_pc(configuration), asyncio.get_running_loop().time())
     for packets in sources:
         track = PacketLoopTrack(packets, start_index=start_index)
         transceiver = link.pc.addTransceiver(track, direction="sendonly")
@@ -90,12 +108,15 @@ def receiving_link(
     codecs: dict[str, str],
     rtt_source: RttSource | None = None,
     offerer: bool = True,
+    *,
+    configuration: RTCConfiguration | None = None,
 ) -> PeerLink:
     """A peer connection that counts `publisher`'s tracks (kind → codec) without decoding.
 
-    As the offerer it adds recvonly transceivers itself; as the answerer they come from the offer.
+    As the offerer it adds recvonly transceivers itself; as the answerer (Janus offers to its
+    subscribers) they come from the offer.
     """
-    link = PeerLink(new_pc(), asyncio.get_running_loop().time())
+    link = PeerLink(new_pc(configuration), asyncio.get_running_loop().time())
     if offerer:
         for kind, codec in sorted(codecs.items()):
             force_codec(link.pc.addTransceiver(kind, direction="recvonly"), codec)
@@ -115,10 +136,16 @@ def receiving_link(
 
 
 async def publish(
-    sfu: SfuAddress, room: str, peer: str, sources: list[ClipPackets], start_index: int = 0
+    sfu: SfuAddress,
+    room: str,
+    peer: str,
+    sources: list[ClipPackets],
+    start_index: int = 0,
+    *,
+    configuration: RTCConfiguration | None = None,
 ) -> PeerLink:
     """Publish one packet-loop track per source; `start_index` staggers keyframes across peers."""
-    link = sending_link(peer, sources, start_index)
+    link = sending_link(peer, sources, start_index, configuration=configuration)
     codecs = {p.kind: p.codec for p in sources}
     await _exchange(sfu, f"/rooms/{room}/publish", link.pc, {"peer": peer, "codecs": codecs})
     return link
@@ -131,9 +158,11 @@ async def subscribe(
     publisher: str,
     codecs: dict[str, str],
     rtt_source: RttSource | None = None,
+    *,
+    configuration: RTCConfiguration | None = None,
 ) -> PeerLink:
     """Receive `publisher`'s tracks (kind → codec) through the SFU, counting without decoding."""
-    link = receiving_link(peer, publisher, codecs, rtt_source)
+    link = receiving_link(peer, publisher, codecs, rtt_source, configuration=configuration)
     body = {"peer": peer, "publisher": publisher}
     await _exchange(sfu, f"/rooms/{room}/subscribe", link.pc, body)
     return link

@@ -1,5 +1,4 @@
-"""ICE configurations for aiortc peers (direct, or relay-only through our own TURN server), and
-the peer links built with them.
+"""ICE configurations for aiortc peers: direct, or relay-only through our own TURN server.
 
 aiortc 1.16 forces relay like a browser does: `RTCConfiguration(iceTransportPolicy=RELAY)` makes
 aioice skip host and server-reflexive gathering (RFC 9429 §3.5.3) and offer only the TURN
@@ -7,25 +6,27 @@ allocation (`typ relay`), so every media packet crosses the TURN server. The TUR
 the only ice server: `RTCConfiguration(iceServers=None)` would fall back to Google's public STUN
 server, which is not ours to use.
 
-`sending_link` and `receiving_link` build the same `PeerLink`s as `workloads.media.peers`, with
-the configuration as a parameter (peers.py always uses an empty one).
+Peer links take the configuration as a parameter
+(`workloads.media.peers.sending_link(..., configuration=...)` and `receiving_link`);
+`direct_configuration` is defined there, next to `new_pc`, and re-exported here.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
+from aiortc import RTCConfiguration, RTCIceServer
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
-from workloads.media.codecs import force_codec
 from workloads.media.packets import ClipPackets
-from workloads.media.peers import PeerLink
-from workloads.media.receiver import ReceiveStream, RttSource
-from workloads.media.records import StreamId
-from workloads.media.sender import SendStream
-from workloads.media.tracks import PacketLoopTrack
+from workloads.media.peers import PeerLink, direct_configuration, receiving_link, sending_link
+
+__all__ = [
+    "TurnServer",
+    "connected_pair",
+    "direct_configuration",
+    "relay_configuration",
+]
 
 
 @dataclass(frozen=True)
@@ -42,60 +43,10 @@ class TurnServer:
         return f"turn:{self.host}:{self.port}?transport=udp"
 
 
-def direct_configuration() -> RTCConfiguration:
-    """Host candidates only (no STUN, no TURN): media goes straight to the far end."""
-    return RTCConfiguration(iceServers=[])
-
-
 def relay_configuration(server: TurnServer) -> RTCConfiguration:
     """Relay-only: the TURN allocation is the one local candidate; nothing else is gathered."""
     ice = RTCIceServer(urls=[server.url], username=server.username, credential=server.password)
     return RTCConfiguration(iceServers=[ice], iceTransportPolicy=RTCIceTransportPolicy.RELAY)
-
-
-def sending_link(
-    peer: str,
-    sources: list[ClipPackets],
-    configuration: RTCConfiguration,
-    start_index: int = 0,
-) -> PeerLink:
-    """A peer connection with one sendonly packet-loop track per source (no signalling yet)."""
-    link = PeerLink(RTCPeerConnection(configuration), asyncio.get_running_loop().time())
-    for packets in sources:
-        track = PacketLoopTrack(packets, start_index=start_index)
-        transceiver = link.pc.addTransceiver(track, direction="sendonly")
-        force_codec(transceiver, packets.codec)
-        ident = StreamId(peer, f"{peer}/{packets.kind}", "send", packets.kind, packets.codec)
-        link.send_streams.append(SendStream(ident, transceiver.sender, track))
-    link.watch_connection()
-    return link
-
-
-def receiving_link(
-    peer: str,
-    publisher: str,
-    codecs: dict[str, str],
-    configuration: RTCConfiguration,
-    rtt_source: RttSource | None = None,
-) -> PeerLink:
-    """An answering peer connection that counts `publisher`'s tracks (kind → codec) undecoded.
-
-    Its transceivers come from the far end's offer (Janus offers to subscribers).
-    """
-    link = PeerLink(RTCPeerConnection(configuration), asyncio.get_running_loop().time())
-
-    @link.pc.on("track")
-    def on_track(track: object) -> None:
-        transceiver = next(t for t in link.pc.getTransceivers() if t.receiver.track is track)
-        kind = transceiver.kind
-        ident = StreamId(peer, f"{publisher}/{kind}", "recv", kind, codecs[kind])
-        stream = ReceiveStream(
-            ident, transceiver.receiver, transceiver.receiver.track, link.started_s, rtt_source
-        )
-        link.recv_streams.append(stream)
-
-    link.watch_connection()
-    return link
 
 
 async def connected_pair(
@@ -103,9 +54,9 @@ async def connected_pair(
 ) -> tuple[PeerLink, PeerLink]:
     """A 1:1 call without an SFU: sender `name` and receiver `name-rx`, signalled in-process,
     both with `configuration` (relay-only: every packet goes through the TURN server twice)."""
-    send = sending_link(name, sources, configuration)
+    send = sending_link(name, sources, configuration=configuration)
     codecs = {p.kind: p.codec for p in sources}
-    recv = receiving_link(f"{name}-rx", name, codecs, configuration)
+    recv = receiving_link(f"{name}-rx", name, codecs, offerer=False, configuration=configuration)
     await send.pc.setLocalDescription(await send.pc.createOffer())
     await recv.pc.setRemoteDescription(send.pc.localDescription)
     await recv.pc.setLocalDescription(await recv.pc.createAnswer())
