@@ -123,13 +123,21 @@ def _check_turn(config: MediaDriverConfig) -> None:
         if config.turn_username or config.turn_password:
             raise BadInput(SOURCE, "turn_host", None, "an IP address when TURN credentials are set")
         return
-    try:
-        ipaddress.ip_address(config.turn_host)
-    except ValueError:
-        raise BadInput(SOURCE, "turn_host", config.turn_host, "an IPv4/IPv6 address") from None
+    if not _is_ip_address(config.turn_host):
+        raise BadInput(SOURCE, "turn_host", config.turn_host, "an IPv4/IPv6 address")
     if not config.turn_username or not config.turn_password:
         missing = "turn_username" if not config.turn_username else "turn_password"
         raise BadInput(SOURCE, missing, "", "non-empty with turn_host (long-term credential)")
+
+
+def _is_ip_address(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def ice_configuration(config: MediaDriverConfig) -> RTCConfiguration:
@@ -143,7 +151,7 @@ def ice_configuration(config: MediaDriverConfig) -> RTCConfiguration:
 
 
 def room_capacity(config: MediaDriverConfig) -> int:
-    """Publishers a room must admit: every peer of a publishing role, or publishers_per_room."""
+    """Publishers a Janus room admits: room_size or publishers_per_room, whichever is larger."""
     return max(config.room_size, config.publishers_per_room or 1)
 
 

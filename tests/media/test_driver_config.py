@@ -68,6 +68,7 @@ def test_a_config_without_the_new_fields_still_loads_with_their_defaults() -> No
             {"turn_host": "turn.example.org", "turn_username": "u", "turn_password": "p"},
             "turn_host",
         ),
+        ({"turn_host": 167772161, "turn_username": "u", "turn_password": "p"}, "turn_host"),
         ({"turn_port": 0}, "turn_port"),
         ({"turn_port": 70000}, "turn_port"),
         ({"turn_port": "3478"}, "turn_port"),
