@@ -17,7 +17,11 @@ Modules, one concept each (docs/media.md has the whole picture):
 - `sink`       JSONL record writer, flushed every second, and its reader
 - `netaddr`    keeps ICE host candidates on the addresses a test owns
 - `httpjson`   minimal JSON-over-HTTP server and client (SDP signalling)
-- `peers`      publish/subscribe peer connections against the embedded SFU
+- `peers`      peer links (the one way to build them, with an ICE configuration) and
+               publish/subscribe against the embedded SFU
+- `janus_signalling`  the same peers through Janus' videoroom (HTTP API)
+- `signalling` the driver's signalling choice: embedded SFU or Janus, one interface
+- `turn`       relay-only ICE through our own TURN server
 - `plan`       which peers and rooms a driver process simulates (pure)
 - `forward`    SFU fan-out of encoded frames, no re-encoding
 - `direct`     SFU-less peers, for measuring the generator itself
