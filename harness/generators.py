@@ -18,7 +18,7 @@ from typing import Any
 
 from harness.analysis import Window
 from harness.backends import Endpoint
-from harness.drivers.locust_driver import DriverConfig
+from harness.drivers.messaging_config import DriverConfig
 from harness.scenario import Scenario
 from workloads.layout import layout_slots, media_roles, split_slots
 

@@ -170,7 +170,7 @@ def test_killing_the_backend_mid_run_ends_failed_with_readable_partial_records(
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["partial"] is True
     assert any(
-        "backend exited unexpectedly (killed by SIGKILL)" in r for r in summary["reasons"]
+        "backend embedded exited unexpectedly (killed by SIGKILL)" in r for r in summary["reasons"]
     ), summary["reasons"]
     assert json.loads((run / "manifest.json").read_text())["status"] == "failed"
     sent = pd.read_parquet(run / "sent.parquet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness import records
 from harness.scenario import Scenario
-from workloads.messaging import Slot
+from workloads.slots import Slot
 
 
 def layout_slots(scenario: Scenario) -> list[Slot]:

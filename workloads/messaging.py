@@ -23,21 +23,10 @@ from locust import User, task
 
 from harness import records
 from harness.drivers.recorder import RecordFile
-from harness.scenario import Payload
 from workloads.payload import PayloadMaker
 from workloads.schedule import PoissonSchedule
+from workloads.slots import Slot
 from workloads.wsclient import WebSocket, WebSocketClosed
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One simulated user: its global index, kind, and peer (chat) or room (group)."""
-
-    user: int
-    kind: int
-    target: int
-    rate_hz: float
-    payload: Payload
 
 
 @dataclass

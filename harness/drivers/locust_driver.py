@@ -13,54 +13,20 @@ import signal
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import gevent
 from locust import events
 from locust.env import Environment
 
 from harness import records
+from harness.drivers.messaging_config import DriverConfig
 from harness.drivers.recorder import LineFile, RecordFile
-from harness.scenario import Payload
-from workloads.messaging import Plan, Slot, Tally, bind_user_classes
+from workloads.messaging import Plan, Tally, bind_user_classes
+from workloads.slots import Slot
 
 LAG_PROBE_INTERVAL_S = 0.05
 STATS_INTERVAL_S = 1.0
-
-
-@dataclass(frozen=True)
-class DriverConfig:
-    generator: int
-    host: str
-    port: int
-    slots: tuple[Slot, ...]
-    ramp_s: float
-    start_ns: int
-    send_stop_ns: int
-    end_ns: int
-    seed: int
-    raw_dir: str
-    web_port: int | None = None
-
-    def to_json(self) -> str:
-        data = {**self.__dict__, "slots": [_slot_to_list(s) for s in self.slots]}
-        return json.dumps(data)
-
-    @classmethod
-    def from_json(cls, text: str) -> DriverConfig:
-        data = json.loads(text)
-        data["slots"] = tuple(_slot_from_list(s) for s in data["slots"])
-        return cls(**data)
-
-
-def _slot_to_list(slot: Slot) -> list[Any]:
-    return [slot.user, slot.kind, slot.target, slot.rate_hz, slot.payload.__dict__]
-
-
-def _slot_from_list(item: list[Any]) -> Slot:
-    return Slot(item[0], item[1], item[2], item[3], Payload(**item[4]))
 
 
 class LagProbe:
