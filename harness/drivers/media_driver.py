@@ -150,6 +150,13 @@ def ice_configuration(config: MediaDriverConfig) -> RTCConfiguration:
     return relay_configuration(server)
 
 
+def driver_signalling(config: MediaDriverConfig) -> MediaSignalling:
+    """The config's signalling (embedded SFU or Janus), every peer with the config's ICE."""
+    return open_signalling(
+        config.signalling, config.sfu_host, config.sfu_port, ice_configuration(config)
+    )
+
+
 def room_capacity(config: MediaDriverConfig) -> int:
     """Publishers a Janus room admits: room_size or publishers_per_room, whichever is larger."""
     return max(config.room_size, config.publishers_per_room or 1)
@@ -268,9 +275,7 @@ async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = Non
     planned = plan_peers(
         config.role, config.peers, config.room_size, config.first_peer, config.room_prefix
     )
-    signalling = open_signalling(
-        config.signalling, config.sfu_host, config.sfu_port, ice_configuration(config)
-    )
+    signalling = driver_signalling(config)
     sink = JsonlSink(Path(config.out_path))
     session = MediaSession(sink)
     session.event("start", config.public_json())

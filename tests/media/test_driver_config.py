@@ -17,6 +17,7 @@ from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from harness import exitcodes
 from harness.drivers.media_driver import (
     MediaDriverConfig,
+    driver_signalling,
     ice_configuration,
     main,
     room_capacity,
@@ -125,6 +126,10 @@ def test_one_factory_picks_the_signalling_with_the_ice_configuration() -> None:
     assert (embedded.sfu, embedded.configuration) == (SfuAddress("127.0.0.1", 9000), configuration)
     with pytest.raises(ValueError, match="livekit"):
         open_signalling("livekit", "127.0.0.1", 9000)
+    from_config = driver_signalling(replace(RELAYED, signalling="janus"))
+    assert isinstance(from_config, JanusVideoRoom)
+    assert from_config.configuration == configuration
+    assert isinstance(driver_signalling(BASE), EmbeddedSignalling)
 
 
 def test_a_janus_room_admits_every_publisher_of_the_room() -> None:
