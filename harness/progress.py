@@ -74,6 +74,8 @@ SUMMARY_ROWS = (
     ("voice.recv_streams", "voice streams received"),
     ("voice.recv_mbps_per_stream", "voice received per stream"),
     ("voice.loss_ratio", "voice loss ratio"),
+    ("voice.wire_mbps_per_stream", "wire per voice stream"),
+    ("voice.sfu_cpu_core_s_per_stream_min", "SFU CPU per voice stream-minute"),
     ("turn.relay_mbps_mean", "TURN relay mean rate"),
     ("turn.relay_gb_per_participant_hour", "TURN relay per participant-hour"),
     ("generator.media_cpu_core_s_per_stream_s", "media generator CPU per stream-s"),

@@ -81,3 +81,50 @@ def test_a_broadcast_reaches_20_viewers_each_within_5_percent(
     assert viewers == 20
     per_stream = m["video.recv_mbps_per_stream"]
     assert per_stream["min"] >= 1.5 * 0.95 and per_stream["max"] <= 1.5 * 1.05, per_stream
+
+
+def test_a_1_to_1_call_through_janus_holds_its_target_with_no_loss(
+    tmp_path: Path, leaves_nothing_behind: None
+) -> None:
+    doc = {
+        "scenario": {"name": "janus", "duration_s": 8, "ramp_s": 2, "drain_s": 1},
+        "media": {"backend": "janus"},
+        "workload": [{"kind": "video", "users": 2, "room_size": 2, "bitrate_mbps": 1.5}],
+    }
+    result = execute(
+        parse_scenario(doc, "test"), RunOptions(results_dir=tmp_path / "results", quiet=True)
+    )
+    assert result.status == "ok", result.reasons
+    assert result.summary["media_backend"] == "janus"
+    m = result.summary["metrics"]
+    per_stream = m["video.recv_mbps_per_stream"]
+    assert per_stream["n"] == 2
+    assert per_stream["min"] >= 1.5 * 0.95 and per_stream["max"] <= 1.5 * 1.05, per_stream
+    assert m["video.packets_lost"]["value"] == 0
+    expected_wire = (
+        m["video.payload_mbps_sum"]["value"]
+        + m["video.rtp_packets_per_s"]["value"] * HEADER_BYTES_PER_PACKET * 8 / 1e6
+    )
+    assert m["video.wire_mbps"]["value"] == pytest.approx(expected_wire, rel=0.05)
+    assert m["video.sfu_cpu_core_s_per_stream_min"]["value"] > 0
+
+
+def test_relay_only_media_through_coturn_is_measured_as_its_own_figure(
+    tmp_path: Path, leaves_nothing_behind: None
+) -> None:
+    doc = {
+        "scenario": {"name": "turn", "duration_s": 8, "ramp_s": 2, "drain_s": 1},
+        "media": {"turn": True},
+        "workload": [{"kind": "video", "users": 2, "room_size": 2, "bitrate_mbps": 1.5}],
+    }
+    result = execute(
+        parse_scenario(doc, "test"), RunOptions(results_dir=tmp_path / "results", quiet=True)
+    )
+    assert result.status == "ok", result.reasons
+    m = result.summary["metrics"]
+    per_stream = m["video.recv_mbps_per_stream"]
+    assert per_stream["min"] >= 1.5 * 0.95 and per_stream["max"] <= 1.5 * 1.05, per_stream
+    assert m["video.packets_lost"]["value"] == 0
+    # Four relayed legs (2 publishers in, 2 subscribers out) each carry about one stream.
+    assert m["turn.relay_mbps_mean"]["value"] > 2 * 1.5
+    assert m["turn.relay_gb_per_participant_hour"]["value"] > 0

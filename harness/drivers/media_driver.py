@@ -165,10 +165,16 @@ def room_capacity(config: MediaDriverConfig) -> int:
 def load_clips(config: MediaDriverConfig) -> list[ClipInfo]:
     """The clips every publisher of this process sends (generated on first use, then cached)."""
     cache = Path(config.clip_cache_dir) if config.clip_cache_dir else None
-    video = video_spec(
-        config.video_codec, config.resolution, config.video_bitrate_bps, config.clip_duration_s
-    )
-    specs = [video]
+    specs = []
+    if config.video_bitrate_bps:  # 0: a voice-only peer
+        specs.append(
+            video_spec(
+                config.video_codec,
+                config.resolution,
+                config.video_bitrate_bps,
+                config.clip_duration_s,
+            )
+        )
     if config.audio_bitrate_bps:
         specs.append(ClipSpec("opus", config.audio_bitrate_bps, config.clip_duration_s))
     return [ensure_clip(spec, cache) for spec in specs]
@@ -267,7 +273,8 @@ async def _load_phase(
 async def run_driver(config: MediaDriverConfig, stop: asyncio.Event | None = None) -> int:
     """The driver's composition root; returns an exit code. `stop` ends it early."""
     restrict_host_addresses(config.ice_addresses)
-    pin_encoder_bitrate(config.video_bitrate_bps)
+    if config.video_bitrate_bps:
+        pin_encoder_bitrate(config.video_bitrate_bps)
     encoded.install()
     stop = stop or asyncio.Event()
     clips = load_clips(config)
