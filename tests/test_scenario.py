@@ -298,3 +298,31 @@ def test_bad_media_workloads_are_refused_precisely(
 def test_every_shipped_scenario_is_valid(path: Path) -> None:
     scenario = load_scenario(path)
     assert scenario.total_users > 0
+
+
+@pytest.mark.parametrize(
+    ("case", "media", "field"),
+    [
+        ("janus on loopback is refused", '[media]\nbackend = "janus"\n', "media.backend = 'janus'"),
+        ("a TURN relay on loopback is refused", "[media]\nturn = true\n", "media.turn = True"),
+    ],
+)
+def test_real_media_backends_refuse_loopback_before_anything_starts(
+    tmp_path: Path, case: str, media: str, field: str
+) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(
+        '[scenario]\nname = "m"\nduration_s = 1\n[network]\nmode = "loopback"\n'
+        + media
+        + '[[workload]]\nkind = "video"\nusers = 2\n'
+    )
+    done = subprocess.run(
+        [*IMBENCH, "run", str(path), "--results-dir", str(tmp_path / "results")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == exitcodes.BAD_INPUT, (case, done.stderr)
+    assert f"{path}: {field}: needs a network namespace" in done.stderr, (case, done.stderr)
+    assert not (tmp_path / "results").exists()
