@@ -25,11 +25,15 @@ class Progress:
 
 
 def progress_line(p: Progress) -> str:
-    line = (
-        f"[{p.elapsed_s:5.0f} s {p.phase:<5}] users {p.users:>5}/{p.users_target:<5} "
-        f"msg/s sent {p.sent_per_s:7.0f} recv {p.received_per_s:7.0f}  "
-        f"latency p50 {p.latency_ms_p50:6.2f} p95 {p.latency_ms_p95:6.2f} ms  "
-        f"backend CPU {p.backend_cpu_pct:5.1f}%  generator CPU {p.generator_cpu_pct:5.1f}%  "
+    line = f"[{p.elapsed_s:5.0f} s {p.phase:<5}]"
+    if p.users_target:
+        line += (
+            f" users {p.users:>5}/{p.users_target:<5} "
+            f"msg/s sent {p.sent_per_s:7.0f} recv {p.received_per_s:7.0f}  "
+            f"latency p50 {p.latency_ms_p50:6.2f} p95 {p.latency_ms_p95:6.2f} ms "
+        )
+    line += (
+        f" backend CPU {p.backend_cpu_pct:5.1f}%  generator CPU {p.generator_cpu_pct:5.1f}%  "
         f"wire {p.wire_mbps:6.2f} Mbps"
     )
     if p.media_streams is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +63,5 @@ async def stop_process(proc: asyncio.subprocess.Process, grace_s: float = STOP_G
         await asyncio.wait_for(proc.wait(), grace_s)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            import os
-
             os.killpg(proc.pid, signal.SIGKILL)
         await proc.wait()
