@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import pandas as pd
+
 from harness import records
 from harness.analysis import Window
 from harness.backends import Backend, Endpoint, create_backend
@@ -386,7 +388,7 @@ def _finalize(
             sorted({**metrics, **relay_metrics(relay["total_bytes"], span_s, participants)}.items())
         )
     if state.status == "ok":
-        invalid = validity_reasons(metrics, data.stats, window)
+        invalid = validity_reasons(metrics, _loop_lags(folder, data.stats), window)
         if invalid:
             state.status = "invalid"
             state.reasons.extend(invalid)
@@ -405,6 +407,17 @@ def _finalize(
     folder.write_summary(summary)
     folder.write_manifest(manifest)
     return RunResult(folder, state.status, state.reasons, summary)
+
+
+def _loop_lags(folder: RunFolder, stats: pd.DataFrame) -> pd.DataFrame:
+    """Per-second event-loop lag of every generator: Locust stats lines and media `media.loop` rows."""
+    frames = [stats[["t_ns", "loop_lag_ms_max"]]] if "loop_lag_ms_max" in stats else []
+    loops = folder.read_media("media.loop")
+    if not loops.empty:
+        frames.append(
+            pd.DataFrame({"t_ns": loops["t_s"] * 1e9, "loop_lag_ms_max": loops["lag_ms_max"]})
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _say(opt: RunOptions, text: str) -> None:
