@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends import Endpoint
-from harness.backends.process import spawn_server, stop_process
+from harness.backends.process import poll_until_ready, spawn_server, stop_process
 from harness.errors import BackendFailure, EnvironmentProblem
 from harness.network import TestNetwork
 from workloads.media.turn import TurnServer
@@ -224,21 +224,17 @@ class CoturnBackend:
         """Ready once coturn logs that its UDP listener is up on our address."""
         assert self._proc is not None and self._config is not None
         marker = f"{self._config.host}:{self._config.port}"
-        try:
-            async with asyncio.timeout(READY_TIMEOUT_S):
-                while self._proc.returncode is None:
-                    if log_path.exists() and _listening(
-                        log_path.read_text("utf-8", "replace"), marker
-                    ):
-                        return
-                    await asyncio.sleep(READY_POLL_S)
-        except TimeoutError:
-            pass
-        await stop_process(self._proc)
-        tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-        raise BackendFailure(
-            f"coturn did not listen on {marker} within {READY_TIMEOUT_S:g} s "
-            f"(exit code {self._proc.returncode}); log tail:\n{tail}"
+
+        async def listening() -> bool:
+            return log_path.exists() and _listening(log_path.read_text("utf-8", "replace"), marker)
+
+        await poll_until_ready(
+            self._proc,
+            listening,
+            READY_TIMEOUT_S,
+            READY_POLL_S,
+            log_path,
+            f"coturn did not listen on {marker}",
         )
 
     @property

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends import Endpoint
-from harness.backends.process import spawn_server, stop_process
+from harness.backends.process import poll_until_ready, spawn_server, stop_process
 from harness.errors import BackendFailure, EnvironmentProblem
 from harness.network import TestNetwork
 from workloads.media.janus_signalling import ROOM_SETTINGS, JanusAddress, JanusError, http_json
@@ -198,21 +198,20 @@ class JanusBackend:
 
     async def _wait_ready(self, log_path: Path) -> None:
         assert self._proc is not None
-        try:
-            async with asyncio.timeout(READY_TIMEOUT_S):
-                while self._proc.returncode is None:
-                    with contextlib.suppress(JanusError, OSError, ValueError):
-                        info = await http_json(self.address, "GET", "/info", None)
-                        if info.get("janus") == "server_info":
-                            return
-                    await asyncio.sleep(READY_POLL_S)
-        except TimeoutError:
-            pass
-        await stop_process(self._proc)
-        tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-        raise BackendFailure(
-            f"Janus did not answer /janus/info within {READY_TIMEOUT_S:g} s "
-            f"(exit code {self._proc.returncode}); log tail:\n{tail}"
+
+        async def answers() -> bool:
+            with contextlib.suppress(JanusError, OSError, ValueError):
+                info = await http_json(self.address, "GET", "/info", None)
+                return bool(info.get("janus") == "server_info")
+            return False
+
+        await poll_until_ready(
+            self._proc,
+            answers,
+            READY_TIMEOUT_S,
+            READY_POLL_S,
+            log_path,
+            "Janus did not answer /janus/info",
         )
 
     @property

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from harness.errors import BackendFailure
 from harness.network import TestNetwork
@@ -46,11 +47,34 @@ async def read_ready_line(
                     return text[len(prefix) :].strip()
     except TimeoutError:
         pass
+    await give_up(proc, log_path, f"backend did not become ready within {timeout_s:g} s")
+
+
+async def poll_until_ready(
+    proc: asyncio.subprocess.Process,
+    ready: Callable[[], Awaitable[bool]],
+    timeout_s: float,
+    poll_s: float,
+    log_path: Path,
+    what: str,
+) -> None:
+    """Poll `ready()` every `poll_s` while the server runs; give up after `timeout_s`."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            while proc.returncode is None:
+                if await ready():
+                    return
+                await asyncio.sleep(poll_s)
+    except TimeoutError:
+        pass
+    await give_up(proc, log_path, f"{what} within {timeout_s:g} s")
+
+
+async def give_up(proc: asyncio.subprocess.Process, log_path: Path, what: str) -> NoReturn:
+    """Stop a server that failed to start and raise BackendFailure with its log's tail."""
     await stop_process(proc)
     tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-    raise BackendFailure(
-        f"backend did not become ready within {timeout_s:g} s (exit code {proc.returncode}); log tail:\n{tail}"
-    )
+    raise BackendFailure(f"{what} (exit code {proc.returncode}); log tail:\n{tail}")
 
 
 async def stop_process(proc: asyncio.subprocess.Process, grace_s: float = STOP_GRACE_S) -> None:
