@@ -7,12 +7,14 @@ a group of 4 ≈ 4 × 3 × target, and every viewer of a 20-viewer broadcast wit
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from harness.network import TestNetwork
 from harness.run import RunOptions, RunResult, execute
 from harness.scenario import parse_scenario
 from tests.conftest import needs_root
@@ -128,3 +130,39 @@ def test_relay_only_media_through_coturn_is_measured_as_its_own_figure(
     # Four relayed legs (2 publishers in, 2 subscribers out) each carry about one stream.
     assert m["turn.relay_mbps_mean"]["value"] > 2 * 1.5
     assert m["turn.relay_gb_per_participant_hour"]["value"] > 0
+
+
+def test_streams_starved_by_a_rate_cap_are_reported_under_target_by_name(
+    tmp_path: Path, leaves_nothing_behind: None
+) -> None:
+    def cap_uplink(net: TestNetwork) -> None:  # both publishers share 2 Mbps into the namespace
+        subprocess.run(
+            [
+                "tc",
+                "qdisc",
+                "add",
+                "dev",
+                net.meter_interface,
+                "root",
+                "tbf",
+                "rate",
+                "2mbit",
+                "burst",
+                "32kb",
+                "latency",
+                "400ms",
+            ],
+            check=True,
+        )
+
+    doc = {
+        "scenario": {"name": "capped", "duration_s": 8, "ramp_s": 2, "drain_s": 1},
+        "network": {"mode": "netns"},
+        "workload": [{"kind": "video", "users": 2, "room_size": 2, "bitrate_mbps": 1.5}],
+    }
+    options = RunOptions(results_dir=tmp_path / "results", quiet=True, on_network_ready=cap_uplink)
+    result = execute(parse_scenario(doc, "test"), options)
+    low = result.summary["media_under_target"]
+    assert result.summary["metrics"]["video.streams_under_target"]["value"] == 2 == len(low)
+    assert all(s["achieved_mbps"] < 0.9 * 1.5 and s["target_mbps"] == 1.5 for s in low), low
+    assert {s["stream"] for s in low} == {"p0/video", "p1/video"}
