@@ -6,9 +6,11 @@ import json
 import os
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -217,3 +219,52 @@ def test_an_exception_in_the_harness_cleans_up_and_marks_the_run_failed(
     assert manifest["status"] == "failed"
     assert manifest["reasons"] == ["harness error: RuntimeError('injected harness fault')"]
     assert json.loads((run / "summary.json").read_text())["partial"] is True
+
+
+def test_locust_web_ui_serves_its_own_request_stats_during_a_run(
+    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            *IMBENCH,
+            "run",
+            str(scenario_file(mode="loopback", duration_s=8)),
+            "--locust-web",
+            str(port),
+            "--results-dir",
+            str(tmp_path / "results"),
+            "--quiet",
+            "--no-cost",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    seen: dict[str, int] = {}
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/stats/requests", timeout=2
+            ) as reply:
+                stats = json.load(reply)["stats"]
+            seen = {row["name"]: row["num_requests"] for row in stats}
+            if seen.get("chat.recv", 0) > 50 and seen.get("group.recv", 0) > 50:
+                break
+        except OSError:
+            pass
+        time.sleep(0.5)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == exitcodes.OK, out
+    assert (
+        seen.get("chat.send", 0) > 0
+        and seen.get("chat.recv", 0) > 50
+        and seen.get("group.recv", 0) > 50
+    ), seen
+    run = _only_run(tmp_path / "results")
+    locust_stats = json.loads((run / "raw" / "locust-0.json").read_text())
+    assert locust_stats["WS chat.recv"]["num_requests"] > 0
