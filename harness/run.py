@@ -29,6 +29,7 @@ from harness.errors import ImbenchError
 from harness.generators import Generator, start_generators, stop_generators
 from harness.manifest import MEASUREMENT_METHODS, git_commit, host_facts, package_versions
 from harness.media_analysis import relay_metrics, stream_targets
+from harness.meters.portwire import PortWireMeter, nft_available
 from harness.meters.sampler import Sampler
 from harness.meters.storage import StorageMeter
 from harness.meters.wire import WireMeter
@@ -232,7 +233,25 @@ class _Session:
             self.sampler.add_process(source, backend.process.pid)
             data_paths += backend.data_paths()
         self.sampler.storage = StorageMeter(data_paths)
+        if "backend" in endpoints and "sfu" in endpoints:
+            self._meter_messaging_port(endpoints["backend"].port)
         return endpoints
+
+    def _meter_messaging_port(self, port: int) -> None:
+        """Media shares the veth: count the messaging server's own TCP port in the namespace too."""
+        assert self.net is not None and self.sampler is not None
+        if self.net.namespace is None or not nft_available():
+            self.manifest["methods"]["wire_messaging"] = (
+                "none: media shares the wire (needs netns + nft)"
+            )
+            return
+        meter = PortWireMeter(self.net.namespace, port)
+        meter.install()
+        self.sampler.port_wires["wire-messaging"] = meter
+        self.manifest["methods"]["wire_messaging"] = (
+            f"nftables counters on TCP port {port} inside the namespace, + 14 B Ethernet per packet"
+        )
+        self.manifest["methods"]["wire_messaging_port"] = port
 
     async def _load(self, endpoints: dict[str, Endpoint]) -> None:
         sc = self.scenario

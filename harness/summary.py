@@ -114,8 +114,18 @@ def _per_interval_spread(
     return float(np.percentile(per_1k, 25)), float(np.percentile(per_1k, 75))
 
 
+def messaging_wire_source(data: RunData) -> str | None:
+    """The wire meter that carried only messaging: the veth, or its port counters when media shared it."""
+    if data.media_streams.empty:
+        return "wire"
+    return "wire-messaging" if (data.samples["source"] == "wire-messaging").any() else None
+
+
 def _wire_metrics(data: RunData, window: Window, delivered: int, sent: int) -> dict[str, Metric]:
-    wire = an.source_series(data.samples, "wire")
+    source = messaging_wire_source(data)
+    if source is None:  # media shared the wire and nothing split it: no per-message figure
+        return {}
+    wire = an.source_series(data.samples, source)
     if len(wire) < 2:
         return {}
     total = wire["rx_bytes"] + wire["tx_bytes"]
@@ -206,8 +216,6 @@ def build_metrics(data: RunData, window: Window, ramp_s: float = 0.0) -> dict[st
     metrics: dict[str, Metric] = {}
     if not data.events.empty:
         metrics.update(_messaging_and_resources(data, window))
-        if not data.media_streams.empty:  # the wire also carried media: no per-message wire figure
-            metrics = {k: v for k, v in metrics.items() if not k.startswith("wire.")}
     if not data.media_streams.empty:
         metrics.update(
             media_metrics(data.media_streams, data.media_joins, data.samples, window, ramp_s)[0]

@@ -20,7 +20,7 @@ import pytest
 from harness import exitcodes
 from harness.network import NET_LOOPBACK, NET_NETNS, TestNetwork
 from harness.run import RunOptions, execute
-from harness.scenario import load_scenario
+from harness.scenario import load_scenario, parse_scenario
 from tests.conftest import IMBENCH, needs_root, run_processes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,3 +268,63 @@ def test_locust_web_ui_serves_its_own_request_stats_during_a_run(
     run = _only_run(tmp_path / "results")
     locust_stats = json.loads((run / "raw" / "locust-0.json").read_text())
     assert locust_stats["WS chat.recv"]["num_requests"] > 0
+
+
+def pcap_tcp_port_bytes(path: Path, port: int) -> int:
+    """Sum of frame lengths of IPv4/TCP frames to or from `port` in a classic Ethernet pcap."""
+    data = path.read_bytes()
+    endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    pos, total = 24, 0
+    while pos + 16 <= len(data):
+        _sec, _usec, incl, orig = struct.unpack(endian + "IIII", data[pos : pos + 16])
+        frame = data[pos + 16 : pos + 16 + incl]
+        pos += 16 + incl
+        if len(frame) < 38 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            continue
+        ihl = (frame[14] & 0x0F) * 4
+        sport, dport = struct.unpack("!HH", frame[14 + ihl : 18 + ihl])
+        if port in (sport, dport):
+            total += orig
+    return total
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump is installed by .ci/run")
+def test_with_media_on_the_wire_the_messaging_port_meter_matches_a_capture_of_that_port(
+    tmp_path: Path, leaves_nothing_behind: None
+) -> None:
+    capture = tmp_path / "veth.pcap"
+    tcpdump: list[subprocess.Popen[bytes]] = []
+
+    def start_capture(net: TestNetwork) -> None:
+        proc = subprocess.Popen(
+            ["tcpdump", "-i", net.meter_interface, "-n", "-U", "-w", str(capture)],
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stderr is not None
+        assert b"listening on" in proc.stderr.readline()
+        tcpdump.append(proc)
+
+    doc = {
+        "scenario": {"name": "mixed", "duration_s": 8, "ramp_s": 2, "drain_s": 1},
+        "network": {"mode": "netns"},
+        "workload": [
+            {"kind": "chat", "users": 20, "send_rate_per_user_hz": 4.0},
+            {"kind": "video", "users": 2, "room_size": 2, "bitrate_mbps": 1.0},
+        ],
+    }
+    options = RunOptions(
+        results_dir=tmp_path / "results", quiet=True, on_network_ready=start_capture
+    )
+    result = execute(parse_scenario(doc, "mixed"), options)
+    tcpdump[0].send_signal(signal.SIGINT)
+    tcpdump[0].wait(10)
+    assert result.status == "ok", result.reasons
+    port = result.folder.read_json("manifest.json")["methods"]["wire_messaging_port"]
+    metered = result.summary["metrics"]["wire.bytes_total"]["value"]
+    captured = pcap_tcp_port_bytes(capture, port)
+    assert captured > 50_000
+    assert abs(metered - captured) / captured < 0.02, (metered, captured)
+    assert (
+        result.summary["metrics"]["video.wire_mbps"]["value"] > 2.0
+    )  # the veth carried the video too

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from harness.drivers.recorder import RecordFile
+from harness.meters.portwire import PortWireMeter
 from harness.meters.process import ProcessSample, ProcessTreeMeter
 from harness.meters.storage import StorageMeter
 from harness.meters.wire import WireMeter, WireSample
@@ -27,6 +28,8 @@ class Sampler:
     interval_s: float = 1.0
     processes: dict[str, ProcessTreeMeter] = field(default_factory=dict)
     wire: WireMeter | None = None
+    port_wires: dict[str, PortWireMeter] = field(default_factory=dict)
+    """Extra wire sources for one server port each (e.g. `wire-messaging`)."""
     storage: StorageMeter | None = None
     latest_process: dict[str, ProcessSample] = field(default_factory=dict)
     latest_wire: WireSample | None = None
@@ -70,23 +73,11 @@ class Sampler:
                 self._wire_history.append((now, wire.rx_bytes + wire.tx_bytes))
                 if len(self._wire_history) > ROLLING_WINDOW_S / self.interval_s + 1:
                     self._wire_history.popleft()
-                rows.append(
-                    (
-                        now,
-                        "wire",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        wire.rx_bytes,
-                        wire.tx_bytes,
-                        wire.rx_packets,
-                        wire.tx_packets,
-                        "",
-                    )
-                )
+                rows.append(_wire_row(now, "wire", wire))
+        for source, port_meter in self.port_wires.items():
+            port_wire = port_meter.read()
+            if port_wire is not None:
+                rows.append(_wire_row(now, source, port_wire))
         if self.storage is not None:
             rows.append(
                 (now, "storage", "", "", "", "", "", "", "", "", "", "", self.storage.read())
@@ -121,3 +112,17 @@ class Sampler:
             self.sample_once()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval_s)
+
+
+def _wire_row(now_ns: int, source: str, wire: WireSample) -> tuple[object, ...]:
+    empty = ("",) * 6
+    return (
+        now_ns,
+        source,
+        *empty,
+        wire.rx_bytes,
+        wire.tx_bytes,
+        wire.rx_packets,
+        wire.tx_packets,
+        "",
+    )
