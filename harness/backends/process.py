@@ -14,6 +14,7 @@ from harness.errors import BackendFailure
 from harness.network import TestNetwork
 
 STOP_GRACE_S = 10.0
+EXITED_GRACE_S = 1.0
 
 
 async def spawn_server(
@@ -72,6 +73,10 @@ async def poll_until_ready(
 
 async def give_up(proc: asyncio.subprocess.Process, log_path: Path, what: str) -> NoReturn:
     """Stop a server that failed to start and raise BackendFailure with its log's tail."""
+    # It has usually exited already: let asyncio reap it first, because signalling a process
+    # that has exited reaps it behind asyncio's back and its exit code is then lost (255).
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), EXITED_GRACE_S)
     await stop_process(proc)
     tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
     raise BackendFailure(f"{what} (exit code {proc.returncode}); log tail:\n{tail}")
