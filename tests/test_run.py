@@ -11,7 +11,7 @@ import struct
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -27,16 +27,41 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def pcap_bytes(path: Path) -> int:
-    """Sum of original frame lengths in a classic pcap file."""
+def pcap_frames(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(original length, captured bytes) of every frame in a classic pcap file."""
     data = path.read_bytes()
     endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
-    pos, total = 24, 0
+    pos = 24
     while pos + 16 <= len(data):
         _sec, _usec, incl, orig = struct.unpack(endian + "IIII", data[pos : pos + 16])
-        total += orig
+        yield orig, data[pos + 16 : pos + 16 + incl]
         pos += 16 + incl
-    return total
+
+
+def pcap_bytes(path: Path) -> int:
+    """Sum of original frame lengths in a classic pcap file."""
+    return sum(orig for orig, _frame in pcap_frames(path))
+
+
+class VethCapture:
+    """tcpdump on the run's veth, started from the run's on_network_ready hook."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, net: TestNetwork) -> None:
+        self.proc = subprocess.Popen(
+            ["tcpdump", "-i", net.meter_interface, "-n", "-U", "-w", str(self.path)],
+            stderr=subprocess.PIPE,
+        )
+        assert self.proc.stderr is not None
+        assert b"listening on" in self.proc.stderr.readline()
+
+    def stop(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(10)
 
 
 @needs_root
@@ -44,24 +69,13 @@ def pcap_bytes(path: Path) -> int:
 def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_a_capture(
     tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
 ) -> None:
-    capture = tmp_path / "veth.pcap"
-    tcpdump: list[subprocess.Popen[bytes]] = []
-
-    def start_capture(net: TestNetwork) -> None:
-        proc = subprocess.Popen(
-            ["tcpdump", "-i", net.meter_interface, "-n", "-U", "-w", str(capture)],
-            stderr=subprocess.PIPE,
-        )
-        assert proc.stderr is not None
-        assert b"listening on" in proc.stderr.readline()
-        tcpdump.append(proc)
+    capture = VethCapture(tmp_path / "veth.pcap")
 
     options = RunOptions(
-        results_dir=tmp_path / "results", quiet=True, on_network_ready=start_capture
+        results_dir=tmp_path / "results", quiet=True, on_network_ready=capture.start
     )
     result = execute(load_scenario(scenario_file(duration_s=8)), options)
-    tcpdump[0].send_signal(signal.SIGINT)
-    tcpdump[0].wait(10)
+    capture.stop()
 
     assert result.status == "ok", result.reasons
     summary = result.summary
@@ -81,7 +95,7 @@ def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_
     )
 
     meter_bytes = metrics["wire.bytes_total"]["value"]
-    captured = pcap_bytes(capture)
+    captured = pcap_bytes(capture.path)
     assert captured > 100_000
     assert abs(meter_bytes - captured) / captured < 0.02, (meter_bytes, captured)
 
@@ -272,13 +286,8 @@ def test_locust_web_ui_serves_its_own_request_stats_during_a_run(
 
 def pcap_tcp_port_bytes(path: Path, port: int) -> int:
     """Sum of frame lengths of IPv4/TCP frames to or from `port` in a classic Ethernet pcap."""
-    data = path.read_bytes()
-    endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
-    pos, total = 24, 0
-    while pos + 16 <= len(data):
-        _sec, _usec, incl, orig = struct.unpack(endian + "IIII", data[pos : pos + 16])
-        frame = data[pos + 16 : pos + 16 + incl]
-        pos += 16 + incl
+    total = 0
+    for orig, frame in pcap_frames(path):
         if len(frame) < 38 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
             continue
         ihl = (frame[14] & 0x0F) * 4
@@ -293,17 +302,7 @@ def pcap_tcp_port_bytes(path: Path, port: int) -> int:
 def test_with_media_on_the_wire_the_messaging_port_meter_matches_a_capture_of_that_port(
     tmp_path: Path, leaves_nothing_behind: None
 ) -> None:
-    capture = tmp_path / "veth.pcap"
-    tcpdump: list[subprocess.Popen[bytes]] = []
-
-    def start_capture(net: TestNetwork) -> None:
-        proc = subprocess.Popen(
-            ["tcpdump", "-i", net.meter_interface, "-n", "-U", "-w", str(capture)],
-            stderr=subprocess.PIPE,
-        )
-        assert proc.stderr is not None
-        assert b"listening on" in proc.stderr.readline()
-        tcpdump.append(proc)
+    capture = VethCapture(tmp_path / "veth.pcap")
 
     doc = {
         "scenario": {"name": "mixed", "duration_s": 8, "ramp_s": 2, "drain_s": 1},
@@ -314,15 +313,14 @@ def test_with_media_on_the_wire_the_messaging_port_meter_matches_a_capture_of_th
         ],
     }
     options = RunOptions(
-        results_dir=tmp_path / "results", quiet=True, on_network_ready=start_capture
+        results_dir=tmp_path / "results", quiet=True, on_network_ready=capture.start
     )
     result = execute(parse_scenario(doc, "mixed"), options)
-    tcpdump[0].send_signal(signal.SIGINT)
-    tcpdump[0].wait(10)
+    capture.stop()
     assert result.status == "ok", result.reasons
     port = result.folder.read_json("manifest.json")["methods"]["wire_messaging_port"]
     metered = result.summary["metrics"]["wire.bytes_total"]["value"]
-    captured = pcap_tcp_port_bytes(capture, port)
+    captured = pcap_tcp_port_bytes(capture.path, port)
     assert captured > 50_000
     assert abs(metered - captured) / captured < 0.02, (metered, captured)
     assert (

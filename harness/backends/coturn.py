@@ -20,15 +20,19 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.backends import Endpoint
-from harness.backends.process import poll_until_ready, spawn_server, stop_process
+from harness.backends.process import (
+    ServerProcess,
+    find_binary,
+    poll_until_ready,
+    spawn_server,
+    version_output,
+)
 from harness.errors import BackendFailure, EnvironmentProblem
 from harness.network import TestNetwork
 from workloads.media.turn import TurnServer
@@ -152,25 +156,19 @@ def parse_usage(lines: Iterable[str]) -> RelayUsage:
 
 
 def turnserver_binary() -> str:
-    found = shutil.which("turnserver")
-    if found is None:
-        raise EnvironmentProblem(f"`turnserver` is not on the PATH: {INSTALL_HINT}")
-    return found
+    return find_binary("turnserver", INSTALL_HINT)
 
 
 def coturn_version() -> str:
     """'4.6.1' from `turnserver --version`, or 'not installed'."""
-    try:
-        done = subprocess.run(
-            [turnserver_binary(), "--version"], capture_output=True, text=True, timeout=10
-        )
-    except (EnvironmentProblem, OSError, subprocess.TimeoutExpired):
+    output = version_output("turnserver", INSTALL_HINT)
+    if output is None:
         return "not installed"
-    lines = done.stdout.strip().splitlines()
+    lines = output.strip().splitlines()
     return lines[-1] if lines else "unknown"
 
 
-class CoturnBackend:
+class CoturnBackend(ServerProcess):
     name = "coturn"
 
     def __init__(self, port: int = 3478) -> None:
@@ -237,17 +235,9 @@ class CoturnBackend:
             f"coturn did not listen on {marker}",
         )
 
-    @property
-    def process(self) -> asyncio.subprocess.Process | None:
-        return self._proc
-
     def data_paths(self) -> list[Path]:
         """The generated config, pid file and coturn's SQLite user database (turndb)."""
         return [self._data_dir] if self._data_dir else []
-
-    async def stop(self) -> None:
-        if self._proc is not None:
-            await stop_process(self._proc)
 
 
 def _listening(log_text: str, marker: str) -> bool:

@@ -10,13 +10,13 @@ from typing import Any
 
 from harness import __version__
 from harness.backends import Endpoint
-from harness.backends.process import read_ready_line, spawn_server, stop_process
+from harness.backends.process import ServerProcess, read_ready_line, spawn_server
 from harness.network import TestNetwork
 
 READY_TIMEOUT_S = 20.0
 
 
-class EmbeddedBackend:
+class EmbeddedBackend(ServerProcess):
     name = "embedded"
 
     def __init__(self) -> None:
@@ -55,16 +55,8 @@ class EmbeddedBackend:
         host, _, port = bound.rpartition(":")
         return Endpoint(host, int(port), "embedded-ws")
 
-    @property
-    def process(self) -> asyncio.subprocess.Process | None:
-        return self._proc
-
     def data_paths(self) -> list[Path]:
         return [self._data_dir] if self._data_dir else []
-
-    async def stop(self) -> None:
-        if self._proc is not None:
-            await stop_process(self._proc)
 
 
 def create() -> EmbeddedBackend:

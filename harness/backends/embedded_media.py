@@ -10,14 +10,14 @@ from typing import Any
 
 from harness import __version__
 from harness.backends import Endpoint
-from harness.backends.process import read_ready_line, spawn_server, stop_process
+from harness.backends.process import ServerProcess, read_ready_line, spawn_server
 from harness.network import TestNetwork
 
 READY_TIMEOUT_S = 30.0
 READY_PREFIX = '{"event": "listening"'
 
 
-class EmbeddedSfuBackend:
+class EmbeddedSfuBackend(ServerProcess):
     name = "embedded-sfu"
 
     def __init__(self) -> None:
@@ -54,16 +54,8 @@ class EmbeddedSfuBackend:
         ready = json.loads(READY_PREFIX + rest)
         return Endpoint(str(ready["host"]), int(ready["port"]), "embedded-sfu-http")
 
-    @property
-    def process(self) -> asyncio.subprocess.Process | None:
-        return self._proc
-
     def data_paths(self) -> list[Path]:
         return []
-
-    async def stop(self) -> None:
-        if self._proc is not None:
-            await stop_process(self._proc)
 
 
 def create() -> EmbeddedSfuBackend:

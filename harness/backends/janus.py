@@ -17,14 +17,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import glob
-import shutil
-import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.backends import Endpoint
-from harness.backends.process import poll_until_ready, spawn_server, stop_process
+from harness.backends.process import (
+    ServerProcess,
+    find_binary,
+    poll_until_ready,
+    spawn_server,
+    version_output,
+)
 from harness.errors import BackendFailure, EnvironmentProblem
 from harness.network import TestNetwork
 from workloads.media.janus_signalling import ROOM_SETTINGS, JanusAddress, JanusError, http_json
@@ -117,10 +121,7 @@ def janus_lib_dir() -> Path:
 
 
 def janus_binary() -> str:
-    found = shutil.which("janus")
-    if found is None:
-        raise EnvironmentProblem(f"`janus` is not on the PATH: {INSTALL_HINT}")
-    return found
+    return find_binary("janus", INSTALL_HINT)
 
 
 def write_config(config: JanusConfig, data_dir: Path, lib_dir: Path) -> Path:
@@ -141,19 +142,16 @@ def write_config(config: JanusConfig, data_dir: Path, lib_dir: Path) -> Path:
 
 def janus_version() -> str:
     """'1.1.2' from `janus --version`, or 'not installed'."""
-    try:
-        done = subprocess.run(
-            [janus_binary(), "--version"], capture_output=True, text=True, timeout=10
-        )
-    except (EnvironmentProblem, OSError, subprocess.TimeoutExpired):
+    output = version_output("janus", INSTALL_HINT)
+    if output is None:
         return "not installed"
-    for line in done.stdout.splitlines():
+    for line in output.splitlines():
         if line.startswith("Janus version:") and "(" in line:
             return line.rsplit("(", 1)[1].rstrip(")")
     return "unknown"
 
 
-class JanusBackend:
+class JanusBackend(ServerProcess):
     name = "janus"
 
     def __init__(self, http_port: int = 8088, session_timeout_s: int = 60) -> None:
@@ -214,17 +212,9 @@ class JanusBackend:
             "Janus did not answer /janus/info",
         )
 
-    @property
-    def process(self) -> asyncio.subprocess.Process | None:
-        return self._proc
-
     def data_paths(self) -> list[Path]:
         """Janus keeps rooms in memory and records nothing (record = false): only its config."""
         return [self._data_dir] if self._data_dir else []
-
-    async def stop(self) -> None:
-        if self._proc is not None:
-            await stop_process(self._proc)
 
 
 def create() -> JanusBackend:

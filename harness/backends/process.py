@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
+import subprocess
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from harness.errors import BackendFailure
+from harness.errors import BackendFailure, EnvironmentProblem
 from harness.network import TestNetwork
 
 STOP_GRACE_S = 10.0
@@ -80,6 +82,43 @@ async def give_up(proc: asyncio.subprocess.Process, log_path: Path, what: str) -
     await stop_process(proc)
     tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
     raise BackendFailure(f"{what} (exit code {proc.returncode}); log tail:\n{tail}")
+
+
+class ServerProcess:
+    """What every adapter of a server process shares: the process once started, and stopping it."""
+
+    _proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def process(self) -> asyncio.subprocess.Process | None:
+        return self._proc
+
+    async def stop(self) -> None:
+        """Stop gracefully, then forcibly; safe when never started or already dead."""
+        if self._proc is not None:
+            await stop_process(self._proc)
+
+
+def find_binary(name: str, install_hint: str) -> str:
+    """The program's path, or EnvironmentProblem saying what to install."""
+    found = shutil.which(name)
+    if found is None:
+        raise EnvironmentProblem(f"`{name}` is not on the PATH: {install_hint}")
+    return found
+
+
+def version_output(name: str, install_hint: str) -> str | None:
+    """What `<name> --version` prints, or None when the program is not installed or fails."""
+    try:
+        done = subprocess.run(
+            [find_binary(name, install_hint), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (EnvironmentProblem, OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout
 
 
 async def stop_process(proc: asyncio.subprocess.Process, grace_s: float = STOP_GRACE_S) -> None:
