@@ -24,8 +24,8 @@ from cost_mapping.quantities import load_usage
 from cost_mapping.sheet import CATEGORIES
 from cost_mapping.sheet_load import load_sheets, shipped_ids
 from cost_mapping.summary import read_summary
-from harness import exitcodes
-from harness.errors import BadInput
+from harness.kernel import exitcodes
+from harness.kernel.errors import BadInput
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

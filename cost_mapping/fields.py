@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 
 Table = Mapping[str, Any]
 

@@ -26,7 +26,7 @@ from cost_mapping.sheet import (
     Term,
 )
 from cost_mapping.tiers import Band, band_problem
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 
 SHEET_FIELDS = (
     "id",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cost_mapping.fields import as_decimal
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 
 SCHEMA = "imbench.summary/1"
 

@@ -1,6 +1,6 @@
 """From a run's records to its per-unit intensities (`summary.json` metrics). Pure: data in, figures out.
 
-Inputs are DataFrames with the columns of harness.records plus the run's window timestamps
+Inputs are DataFrames with the columns of harness.kernel.records plus the run's window timestamps
 (monotonic ns). Nothing here reads the clock or touches files.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness import records
+from harness.kernel import records
 
 Metric = dict[str, Any]
 SATURATION_CPU_PCT = 85.0

@@ -10,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from harness import exitcodes
-from harness.errors import BadInput
+from harness.kernel import exitcodes
+from harness.kernel.errors import BadInput
 from harness.network import can_use_netns
 from harness.progress import summary_table
 from harness.run import RunOptions, execute

@@ -1,7 +1,7 @@
 """The `imbench` command line. It parses arguments and hands over to the composition root.
 
 Each sub-command is a function taking the parsed arguments and returning an exit code
-(`harness.exitcodes`). Errors from the `harness.errors` tree become their exit code and a
+(`harness.kernel.exitcodes`). Errors from the `harness.kernel.errors` tree become their exit code and a
 one-line message on stderr; anything else is a harness error.
 """
 
@@ -11,8 +11,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from harness import exitcodes
-from harness.errors import ImbenchError
+from harness.kernel import exitcodes
+from harness.kernel.errors import ImbenchError
 
 Command = Callable[[argparse.Namespace], int]
 

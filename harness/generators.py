@@ -19,8 +19,8 @@ from typing import Any
 from harness.analysis import Window
 from harness.backends import Endpoint
 from harness.drivers.messaging_config import DriverConfig
+from harness.layout import layout_slots, media_roles, split_slots
 from harness.scenario import Scenario
-from workloads.layout import layout_slots, media_roles, split_slots
 
 STOP_GRACE_S = 15.0
 

@@ -20,7 +20,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import BadInput, EnvironmentProblem
+from harness.kernel.errors import BadInput, EnvironmentProblem
 
 NET_NETNS = "netns-veth"
 NET_LOOPBACK = "loopback-shared"

@@ -14,21 +14,20 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import pandas as pd
-
-from harness import records
 from harness.analysis import Window
 from harness.backends import Backend, Endpoint, create_backend
-from harness.drivers.recorder import RecordFile
-from harness.errors import ImbenchError
+from harness.finalize import RunResult, RunState, finalize_run
 from harness.generators import Generator, start_generators, stop_generators
+from harness.kernel import records
+from harness.kernel.errors import ImbenchError
+from harness.kernel.records import RecordFile
+from harness.kernel.status import RunStatus
 from harness.manifest import MEASUREMENT_METHODS, git_commit, host_facts, package_versions
-from harness.media_analysis import relay_metrics, stream_targets
 from harness.meters.portwire import PortWireMeter, nft_available
 from harness.meters.sampler import Sampler
 from harness.meters.storage import StorageMeter
@@ -37,13 +36,6 @@ from harness.network import TestNetwork, create_network, remove_network
 from harness.progress import Progress, progress_line
 from harness.scenario import Scenario
 from harness.store import RunFolder, new_run_id
-from harness.summary import (
-    build_metrics,
-    media_under_target,
-    summary_document,
-    validity_reasons,
-)
-from workloads.layout import media_roles
 
 SETTLE_S = 1.0
 DRIVER_STARTUP_S = 3.0
@@ -60,26 +52,6 @@ class RunOptions:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     sample_interval_s: float = 1.0
     on_network_ready: Callable[[TestNetwork], None] | None = None
-
-
-@dataclass(frozen=True)
-class RunResult:
-    folder: RunFolder
-    status: str
-    reasons: list[str]
-    summary: dict[str, Any]
-
-
-@dataclass
-class _State:
-    status: str = "ok"
-    reasons: list[str] = field(default_factory=list)
-    window: Window | None = None
-
-    def fail(self, status: str, reason: str) -> None:
-        if self.status in ("ok", "invalid"):
-            self.status = status
-        self.reasons.append(reason)
 
 
 def execute(scenario: Scenario, options: RunOptions) -> RunResult:
@@ -147,7 +119,7 @@ async def _execute(scenario: Scenario, opt: RunOptions) -> RunResult:
     manifest = _base_manifest(scenario, backends, folder.run_id, start)
     folder.write_manifest(manifest)
     _say(opt, f"imbench: run {folder.run_id} → {folder.path}")
-    state = _State()
+    state = RunState()
     session = _Session(scenario, opt, folder, backends, manifest, state)
     crash: BaseException | None = None
     loop = asyncio.get_running_loop()
@@ -156,15 +128,15 @@ async def _execute(scenario: Scenario, opt: RunOptions) -> RunResult:
     try:
         await session.run()
     except ImbenchError as exc:
-        state.fail("failed", str(exc))
+        state.fail(RunStatus.FAILED, str(exc))
     except BaseException as exc:  # the harness itself broke: record it, clean up, then re-raise
-        state.fail("failed", f"harness error: {exc!r}")
+        state.fail(RunStatus.FAILED, f"harness error: {exc!r}")
         crash = exc
     finally:
         await session.cleanup()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    result = _finalize(folder, manifest, state, scenario)
+    result = finalize_run(folder, manifest, state, scenario)
     if crash is not None:
         traceback.print_exception(crash, file=sys.stderr)
         raise crash
@@ -181,7 +153,7 @@ class _Session:
         folder: RunFolder,
         backends: dict[str, Backend],
         manifest: dict[str, Any],
-        state: _State,
+        state: RunState,
     ) -> None:
         self.scenario, self.opt, self.folder = scenario, opt, folder
         self.backends, self.manifest, self.state = backends, manifest, state
@@ -195,7 +167,7 @@ class _Session:
 
     def interrupt(self, sig: signal.Signals) -> None:
         if not self.interrupted.is_set():
-            self.state.fail("aborted", f"interrupted by {sig.name}")
+            self.state.fail(RunStatus.ABORTED, f"interrupted by {sig.name}")
             self.interrupted.set()
 
     async def run(self) -> None:
@@ -291,7 +263,7 @@ class _Session:
                 if proc is not None and proc.returncode is not None:
                     at_s = (now - window.load_start_ns) / 1e9
                     self.state.fail(
-                        "failed",
+                        RunStatus.FAILED,
                         f"backend {backend.name} exited unexpectedly ({_exit_text(proc.returncode)}) "
                         f"{at_s:.1f} s after load start",
                     )
@@ -300,14 +272,15 @@ class _Session:
                 for g in self.generators:
                     if g.proc.returncode != 0:
                         self.state.fail(
-                            "failed",
+                            RunStatus.FAILED,
                             f"{g.source} exited with {_exit_text(g.proc.returncode or 0)}: "
                             f"{g.log_tail()}",
                         )
                 return
             if now > deadline_ns:
                 self.state.fail(
-                    "failed", f"generators still running {FINISH_GRACE_S:g} s after the run's end"
+                    RunStatus.FAILED,
+                    f"generators still running {FINISH_GRACE_S:g} s after the run's end",
                 )
                 return
             if now >= next_progress_ns:
@@ -383,60 +356,6 @@ def _exit_text(returncode: int) -> str:
         except ValueError:
             return f"killed by signal {-returncode}"
     return f"exit code {returncode}"
-
-
-def _finalize(
-    folder: RunFolder, manifest: dict[str, Any], state: _State, scenario: Scenario
-) -> RunResult:
-    data = folder.load()
-    if not data.media_streams.empty:
-        targets = {
-            g: scenario.media[index].bitrate_mbps
-            for g, (index, *_rest) in enumerate(media_roles(scenario))
-        }
-        data = replace(data, media_streams=stream_targets(data.media_streams, targets))
-    window = state.window or Window(0, 0, 0)
-    metrics = build_metrics(data, window, scenario.ramp_s) if state.window else {}
-    low = media_under_target(data, window, scenario.ramp_s) if state.window else []
-    relay = manifest.get("turn_relay")
-    if relay and not data.media_streams.empty:
-        streams = data.media_streams
-        span_s = float(streams["t_s"].max() - (streams["t_s"] - streams["interval_s"]).min())
-        participants = len(streams[["generator", "peer"]].drop_duplicates())
-        metrics = dict(
-            sorted({**metrics, **relay_metrics(relay["total_bytes"], span_s, participants)}.items())
-        )
-    if state.status == "ok":
-        invalid = validity_reasons(metrics, _loop_lags(folder, data.stats), window)
-        if invalid:
-            state.status = "invalid"
-            state.reasons.extend(invalid)
-    manifest.update(
-        status=state.status, reasons=state.reasons, end_utc=datetime.now(UTC).isoformat()
-    )
-    manifest["window_ns"] = {
-        "load_start": window.load_start_ns,
-        "send_stop": window.send_stop_ns,
-        "end": window.end_ns,
-    }
-    folder.finalize_tables(data)
-    summary = summary_document(
-        folder.run_id, state.status, state.reasons, manifest, metrics, window, low
-    )
-    folder.write_summary(summary)
-    folder.write_manifest(manifest)
-    return RunResult(folder, state.status, state.reasons, summary)
-
-
-def _loop_lags(folder: RunFolder, stats: pd.DataFrame) -> pd.DataFrame:
-    """Per-second event-loop lag of every generator: Locust stats lines and media `media.loop` rows."""
-    frames = [stats[["t_ns", "loop_lag_ms_max"]]] if "loop_lag_ms_max" in stats else []
-    loops = folder.read_media("media.loop")
-    if not loops.empty:
-        frames.append(
-            pd.DataFrame({"t_ns": loops["t_s"] * 1e9, "loop_lag_ms_max": loops["lag_ms_max"]})
-        )
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _say(opt: RunOptions, text: str) -> None:

@@ -55,7 +55,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
+from harness.kernel.payload import MAX_PAYLOAD_BYTES, PAYLOAD_DISTRIBUTIONS, Payload
 
 KNOWN_BACKENDS = ("embedded",)
 KNOWN_MEDIA_BACKENDS = ("embedded-sfu", "janus")
@@ -66,20 +67,6 @@ WORKLOAD_KINDS = MESSAGING_KINDS + MEDIA_KINDS
 MEDIA_MODES = ("call", "broadcast")
 VIDEO_CODECS = ("vp8", "h264")
 RESOLUTIONS = ("480p", "720p")
-PAYLOAD_DISTRIBUTIONS = ("fixed", "uniform", "lognormal")
-MAX_PAYLOAD_BYTES = 1_000_000
-
-
-@dataclass(frozen=True)
-class Payload:
-    """Message body size distribution, in bytes."""
-
-    distribution: str
-    bytes: int = 0
-    min_bytes: int = 0
-    max_bytes: int = 0
-    median_bytes: int = 0
-    sigma: float = 0.0
 
 
 @dataclass(frozen=True)

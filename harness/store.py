@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from harness import records
-from harness.errors import BadInput
+from harness.kernel import records
+from harness.kernel.errors import BadInput
 from harness.summary import RunData
 
 TABLES = {

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 
 from harness import analysis as an
-from harness import records
 from harness.analysis import Metric, Window, scalar
+from harness.kernel import records
 from harness.media_analysis import media_metrics
 
 
 @dataclass(frozen=True)
 class RunData:
-    """Everything a run recorded, as DataFrames (see harness.records for columns)."""
+    """Everything a run recorded, as DataFrames (see harness.kernel.records for columns)."""
 
     sent: pd.DataFrame
     recv: pd.DataFrame

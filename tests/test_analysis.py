@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harness import analysis as an
-from harness import records
+from harness.kernel import records
 from harness.summary import RunData, build_metrics, validity_reasons
 
 CHAT, GROUP = records.KIND_CHAT, records.KIND_GROUP

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.backends.process import poll_until_ready, read_ready_line, spawn_server
-from harness.errors import BackendFailure
+from harness.kernel.errors import BackendFailure
 from harness.network import NET_LOOPBACK, TestNetwork
 
 LOOPBACK = TestNetwork(NET_LOOPBACK, "127.0.0.1", "127.0.0.1", "lo")

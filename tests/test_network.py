@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness import network
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 from harness.meters.wire import WireMeter
 from tests.conftest import needs_root
 

@@ -9,7 +9,7 @@ import sys
 
 def test_the_orchestrator_and_cli_import_neither_locust_nor_gevent() -> None:
     code = (
-        "import sys, harness.cli, harness.app, harness.run, harness.generators, workloads.layout; "
+        "import sys, harness.cli, harness.app, harness.run, harness.generators, harness.layout; "
         "print(sorted(m for m in ('locust', 'gevent') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

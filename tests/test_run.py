@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness import exitcodes
+from harness.kernel import exitcodes
 from harness.network import NET_LOOPBACK, NET_NETNS, TestNetwork
 from harness.run import RunOptions, execute
 from harness.scenario import load_scenario, parse_scenario

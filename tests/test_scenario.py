@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import exitcodes
-from harness.errors import BadInput
+from harness.kernel import exitcodes
+from harness.kernel.errors import BadInput
 from harness.scenario import load_scenario, parse_scenario
 from tests.conftest import IMBENCH
 

@@ -21,11 +21,11 @@ import gevent
 import orjson
 from locust import User, task
 
-from harness import records
-from harness.drivers.recorder import RecordFile
+from harness.kernel import records
+from harness.kernel.records import RecordFile
+from harness.kernel.slots import Slot
 from workloads.payload import PayloadMaker
 from workloads.schedule import PoissonSchedule
-from workloads.slots import Slot
 from workloads.wsclient import WebSocket, WebSocketClosed
 
 

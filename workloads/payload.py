@@ -6,7 +6,7 @@ import math
 import random
 import string
 
-from harness.scenario import Payload
+from harness.kernel.payload import Payload
 
 _ALPHABET = string.ascii_letters + string.digits
 

@@ -11,7 +11,7 @@ Each participant publishes on one peer connection and subscribes to each other p
 more (no renegotiation, like Janus's one-handle-per-feed). 1:1 and group calls are participants
 that both publish and subscribe; a broadcast is one publisher and N subscribe-only viewers. Every
 received frame is reassembled once, wrapped once, and re-packetized per subscriber: no decoder
-and no encoder ever run (`workloads.media.forward`).
+and no encoder ever run (`harness.backends.sfu_forward`).
 
 HTTP API (JSON bodies; one request per connection):
 
@@ -46,8 +46,8 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamTrack
 
+from harness.backends.sfu_forward import FanOut, ForwardTrack
 from workloads.media.encoded import mark_encoded
-from workloads.media.forward import FanOut, ForwardTrack
 from workloads.media.httpjson import JsonObject, serve_json
 from workloads.media.netaddr import restrict_host_addresses
 

@@ -29,7 +29,7 @@ from harness.backends.process import (
     spawn_server,
     version_output,
 )
-from harness.errors import BackendFailure, EnvironmentProblem
+from harness.kernel.errors import BackendFailure, EnvironmentProblem
 from harness.network import TestNetwork
 from workloads.media.janus_signalling import ROOM_SETTINGS, JanusAddress, JanusError, http_json
 

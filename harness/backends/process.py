@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from harness.errors import BackendFailure, EnvironmentProblem
+from harness.kernel.errors import BackendFailure, EnvironmentProblem
 from harness.network import TestNetwork
 
 STOP_GRACE_S = 10.0

@@ -2,7 +2,7 @@
 
 Started by the orchestrator as `python -m harness.drivers.locust_driver CONFIG.json`, in its own
 process (gevent monkey-patches this process; asyncio never runs here). It writes record files under
-`raw/` (see harness.records) and, once a second, one JSON stats line to stdout and to
+`raw/` (see harness.kernel.records) and, once a second, one JSON stats line to stdout and to
 `stats-<g>.jsonl`. SIGTERM or SIGINT ends it early: users stop, records are flushed, exit 0.
 """
 
@@ -19,11 +19,11 @@ import gevent
 from locust import events
 from locust.env import Environment
 
-from harness import records
 from harness.drivers.messaging_config import DriverConfig
-from harness.drivers.recorder import LineFile, RecordFile
+from harness.kernel import records
+from harness.kernel.records import LineFile, RecordFile
+from harness.kernel.slots import Slot
 from workloads.messaging import Plan, Tally, bind_user_classes
-from workloads.slots import Slot
 
 LAG_PROBE_INTERVAL_S = 0.05
 STATS_INTERVAL_S = 1.0

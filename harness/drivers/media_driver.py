@@ -31,8 +31,8 @@ from pathlib import Path
 
 from aiortc import RTCConfiguration
 
-from harness import exitcodes
-from harness.errors import BadInput, ImbenchError
+from harness.kernel import exitcodes
+from harness.kernel.errors import BadInput, ImbenchError
 from workloads.media import encoded
 from workloads.media.clips import ClipInfo, ClipSpec, ensure_clip, video_spec
 from workloads.media.httpjson import SignallingError

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from workloads.slots import Slot
+from harness.kernel.slots import Slot
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from harness.drivers.recorder import RecordFile
+from harness.kernel.records import RecordFile
 from harness.meters.portwire import PortWireMeter
 from harness.meters.process import ProcessSample, ProcessTreeMeter
 from harness.meters.storage import StorageMeter

@@ -12,7 +12,7 @@ from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from harness.backends import Backend, create_backend
 from harness.backends.coturn import CoturnBackend, CoturnConfig, parse_usage, turnserver_conf
 from harness.backends.janus import JanusBackend, JanusConfig, core_config, http_config, write_config
-from harness.errors import EnvironmentProblem
+from harness.kernel.errors import EnvironmentProblem
 from harness.network import NET_LOOPBACK, TestNetwork
 from workloads.media.janus_signalling import (
     JanusError,

@@ -14,8 +14,8 @@ import pytest
 
 from cost_mapping.commands import print_run_costs
 from cost_mapping.sheet_load import shipped_ids
-from harness import exitcodes
 from harness.cli import main
+from harness.kernel import exitcodes
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"

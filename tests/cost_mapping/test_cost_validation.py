@@ -15,8 +15,8 @@ from cost_mapping.profile import load_profile
 from cost_mapping.quantities import load_usage
 from cost_mapping.sheet_load import find_sheet, load_sheet
 from cost_mapping.summary import read_summary
-from harness import exitcodes
-from harness.errors import BadInput
+from harness.kernel import exitcodes
+from harness.kernel.errors import BadInput
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

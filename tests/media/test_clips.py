@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 from workloads.media.clips import ClipSpec, ensure_clip, video_spec
 from workloads.media.packets import load_packets, loop_pts_ticks
 

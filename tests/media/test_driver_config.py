@@ -14,7 +14,6 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
-from harness import exitcodes
 from harness.drivers.media_driver import (
     MediaDriverConfig,
     driver_signalling,
@@ -22,7 +21,8 @@ from harness.drivers.media_driver import (
     main,
     room_capacity,
 )
-from harness.errors import BadInput
+from harness.kernel import exitcodes
+from harness.kernel.errors import BadInput
 from workloads.media import peers
 from workloads.media.janus_signalling import JanusAddress, JanusVideoRoom
 from workloads.media.peers import SfuAddress

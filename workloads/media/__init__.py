@@ -23,6 +23,5 @@ Modules, one concept each (docs/media.md has the whole picture):
 - `signalling` the driver's signalling choice: embedded SFU or Janus, one interface
 - `turn`       relay-only ICE through our own TURN server
 - `plan`       which peers and rooms a driver process simulates (pure)
-- `forward`    SFU fan-out of encoded frames, no re-encoding
 - `direct`     SFU-less peers, for measuring the generator itself
 """

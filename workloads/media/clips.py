@@ -20,7 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 from workloads.media.synthetic import MovingPicture, test_tone
 
 DEFAULT_CACHE_DIR = Path("~/.cache/imbench/clips")

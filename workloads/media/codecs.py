@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiortc import RTCRtpSender, RTCRtpTransceiver
 
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 
 MIME_TYPES = {"vp8": "video/VP8", "h264": "video/H264", "opus": "audio/opus"}
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import aioice.ice
 
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 
 _ORIGINAL = aioice.ice.get_host_addresses
 

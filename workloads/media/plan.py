@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.errors import BadInput
+from harness.kernel.errors import BadInput
 
 ROLES = ("participant", "publisher", "viewer")
 _PREFIX = {"participant": "p", "publisher": "pub", "viewer": "v"}

@@ -7,7 +7,7 @@ import asyncio
 import av
 import pytest
 
-from workloads.media.forward import MAX_QUEUED_FRAMES, ForwardTrack, is_keyframe
+from harness.backends.sfu_forward import MAX_QUEUED_FRAMES, ForwardTrack, is_keyframe
 
 
 @pytest.mark.parametrize(

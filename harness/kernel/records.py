@@ -2,10 +2,14 @@
 
 Drivers append rows to CSV files under `raw/` and flush them at least once a second; timestamps are
 `time.monotonic_ns()` (one clock for every process on the host). Analysis reads them with pandas.
-Each tuple below is the column order of one file kind.
+Each tuple below is the column order of one file kind; `RecordFile` and `LineFile` write them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
 
 SENT_COLUMNS = ("t_ns", "sched_ns", "user", "kind", "target", "seq", "payload_bytes", "frame_bytes")
 """One row per message sent. kind: 0 chat, 1 group; target: peer user (chat) or room (group)."""
@@ -47,3 +51,38 @@ def raw_file(kind: str, generator: int) -> str:
     """File name under raw/ for one generator's records of `kind` (sent, recv, events, stats)."""
     suffix = "jsonl" if kind == "stats" else "csv"
     return f"{kind}-{generator}.{suffix}"
+
+
+class RecordFile:
+    """Rows appended in memory and written out by `flush()` (call it at least once a second)."""
+
+    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+        self.path = path
+        self._fh: IO[str] = path.open("w", encoding="utf-8", buffering=1 << 16)
+        self._fh.write(",".join(columns) + "\n")
+        self._fh.flush()
+        self.rows: list[tuple[object, ...]] = []
+
+    def flush(self) -> None:
+        if self.rows:
+            rows, self.rows = self.rows, []
+            self._fh.write("".join(",".join(map(str, row)) + "\n" for row in rows))
+        self._fh.flush()
+
+    def close(self) -> None:
+        self.flush()
+        self._fh.close()
+
+
+class LineFile:
+    """A JSON-lines file written a line at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh: IO[str] = path.open("w", encoding="utf-8")
+
+    def write(self, line: str) -> None:
+        self._fh.write(line + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()

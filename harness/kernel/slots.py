@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.scenario import Payload
+from harness.kernel.payload import Payload
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness import records
+from harness.kernel import records
+from harness.kernel.slots import Slot
 from harness.scenario import Scenario
-from workloads.slots import Slot
 
 
 def layout_slots(scenario: Scenario) -> list[Slot]:

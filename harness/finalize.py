@@ -1,0 +1,100 @@
+"""The end of a run: its records turned into Parquet tables and `summary.json`, its status settled.
+
+Runs after the orchestrator has stopped everything it started (harness.run); reads only the run
+folder, so it also finishes a run found abandoned by a later one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from harness.analysis import Window
+from harness.kernel.status import RunStatus, worse
+from harness.layout import media_roles
+from harness.media_analysis import relay_metrics, stream_targets
+from harness.scenario import Scenario
+from harness.store import RunFolder
+from harness.summary import (
+    build_metrics,
+    media_under_target,
+    summary_document,
+    validity_reasons,
+)
+
+
+@dataclass
+class RunState:
+    """A run's status as it goes: it only ever gets worse (harness.kernel.status), reasons pile up."""
+
+    status: RunStatus = RunStatus.OK
+    reasons: list[str] = field(default_factory=list)
+    window: Window | None = None
+
+    def fail(self, status: RunStatus, reason: str) -> None:
+        self.status = worse(self.status, status)
+        self.reasons.append(reason)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    folder: RunFolder
+    status: RunStatus
+    reasons: list[str]
+    summary: dict[str, Any]
+
+
+def finalize_run(
+    folder: RunFolder, manifest: dict[str, Any], state: RunState, scenario: Scenario
+) -> RunResult:
+    """Tables, summary and the final manifest of a run whose processes have all stopped."""
+    data = folder.load()
+    if not data.media_streams.empty:
+        targets = {
+            g: scenario.media[index].bitrate_mbps
+            for g, (index, *_rest) in enumerate(media_roles(scenario))
+        }
+        data = replace(data, media_streams=stream_targets(data.media_streams, targets))
+    window = state.window or Window(0, 0, 0)
+    metrics = build_metrics(data, window, scenario.ramp_s) if state.window else {}
+    low = media_under_target(data, window, scenario.ramp_s) if state.window else []
+    relay = manifest.get("turn_relay")
+    if relay and not data.media_streams.empty:
+        streams = data.media_streams
+        span_s = float(streams["t_s"].max() - (streams["t_s"] - streams["interval_s"]).min())
+        participants = len(streams[["generator", "peer"]].drop_duplicates())
+        metrics = dict(
+            sorted({**metrics, **relay_metrics(relay["total_bytes"], span_s, participants)}.items())
+        )
+    if state.status == RunStatus.OK:
+        for reason in validity_reasons(metrics, _loop_lags(folder, data.stats), window):
+            state.fail(RunStatus.INVALID, reason)
+    manifest.update(
+        status=state.status, reasons=state.reasons, end_utc=datetime.now(UTC).isoformat()
+    )
+    manifest["window_ns"] = {
+        "load_start": window.load_start_ns,
+        "send_stop": window.send_stop_ns,
+        "end": window.end_ns,
+    }
+    folder.finalize_tables(data)
+    summary = summary_document(
+        folder.run_id, state.status, state.reasons, manifest, metrics, window, low
+    )
+    folder.write_summary(summary)
+    folder.write_manifest(manifest)
+    return RunResult(folder, state.status, state.reasons, summary)
+
+
+def _loop_lags(folder: RunFolder, stats: pd.DataFrame) -> pd.DataFrame:
+    """Per-second event-loop lag of every generator: Locust stats lines and media `media.loop` rows."""
+    frames = [stats[["t_ns", "loop_lag_ms_max"]]] if "loop_lag_ms_max" in stats else []
+    loops = folder.read_media("media.loop")
+    if not loops.empty:
+        frames.append(
+            pd.DataFrame({"t_ns": loops["t_s"] * 1e9, "loop_lag_ms_max": loops["lag_ms_max"]})
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,8 @@
+"""The kernel: what every layer of imbench may import, and which imports nothing else of ours.
+
+- `errors`     the one exception tree, each error carrying its exit code
+- `exitcodes`  the exit codes of the `imbench` command (API)
+- `records`    the record formats drivers write and analysis reads, and the files that hold them
+- `payload`    message body size distributions
+- `slots`      one simulated messaging user as data
+"""
