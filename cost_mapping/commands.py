@@ -25,7 +25,7 @@ from cost_mapping.sheet import CATEGORIES
 from cost_mapping.sheet_load import load_sheets, shipped_ids
 from cost_mapping.summary import read_summary
 from harness.kernel import exitcodes
-from harness.kernel.errors import BadInput
+from harness.kernel.runs import resolve_run
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,18 +80,9 @@ def price_command(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
-def run_folder(run: str, results_dir: str) -> Path:
-    path = Path(run)
-    if path.is_dir():
-        return path
-    candidate = Path(results_dir) / run
-    if candidate.is_dir():
-        return candidate
-    raise BadInput("run", "", run, f"a run folder, or the id of a folder under {results_dir}/")
-
-
 def cost_command(args: argparse.Namespace) -> int:
-    costs(run_folder(args.run, args.results_dir), args.profile, args.sheet, sys.stdout)
+    run_dir = resolve_run(args.run, Path(args.results_dir), "imbench cost")
+    costs(run_dir, args.profile, args.sheet, sys.stdout)
     return exitcodes.OK
 
 

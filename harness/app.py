@@ -1,6 +1,7 @@
 """The composition root: turns parsed CLI arguments into a scenario run or a report of a stored run.
 
-Usable as a library too: `harness.run.execute(load_scenario(path), RunOptions(...))`.
+Usable as a library too: `harness.run.execute(load_scenario(path), RunOptions(...))` refuses the
+same scenarios as `imbench run` (harness.preflight) and returns the same result.
 """
 
 from __future__ import annotations
@@ -10,42 +11,19 @@ import json
 import sys
 from pathlib import Path
 
-from harness.kernel import exitcodes
+from harness.abandoned import settle_if_abandoned
 from harness.kernel.errors import BadInput
-from harness.network import can_use_netns
+from harness.kernel.runs import resolve_run
+from harness.kernel.status import RunStatus, parse_status
+from harness.manifest import Manifest
 from harness.progress import summary_table
 from harness.run import RunOptions, execute
 from harness.scenario import load_scenario
-from harness.store import resolve_run
-
-STATUS_EXIT = {
-    "ok": exitcodes.OK,
-    "invalid": exitcodes.RUN_INVALID,
-    "failed": exitcodes.RUN_FAILED,
-    "aborted": exitcodes.ABORTED,
-}
+from harness.store import RunFolder
 
 
 def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    if scenario.network_mode == "netns" and not can_use_netns():
-        raise BadInput(
-            scenario.source,
-            "network.mode",
-            "netns",
-            "needs root and iproute2; use auto or loopback",
-        )
-    needs_namespace = scenario.media and (scenario.media_backend == "janus" or scenario.turn)
-    if needs_namespace and (scenario.network_mode == "loopback" or not can_use_netns()):
-        field = "media.turn" if scenario.turn else "media.backend"
-        value = scenario.turn if scenario.turn else scenario.media_backend
-        raise BadInput(
-            scenario.source,
-            field,
-            value,
-            "needs a network namespace (root, network.mode auto or netns): on loopback its ICE "
-            "could fall back to the machine's own address",
-        )
     profile = Path(args.profile) if args.profile else None
     if profile is not None and not profile.is_file():
         raise BadInput("--profile", "", str(profile), "must be an existing usage profile file")
@@ -55,10 +33,10 @@ def run_command(args: argparse.Namespace) -> int:
     result = execute(scenario, options)
     print()
     print(summary_table(result.summary))
-    if not args.no_cost and result.status in ("ok", "invalid"):
+    if not args.no_cost and result.status in (RunStatus.OK, RunStatus.INVALID):
         _print_costs(result.folder.path, profile)
     print(f"\nrun folder: {result.folder.path}")
-    return STATUS_EXIT[result.status]
+    return result.status.exit_code
 
 
 def _print_costs(run_dir: Path, profile: Path | None) -> None:
@@ -71,19 +49,45 @@ def _print_costs(run_dir: Path, profile: Path | None) -> None:
 
 
 def show_command(args: argparse.Namespace) -> int:
-    folder = resolve_run(args.run, Path(args.results_dir))
-    summary_path = folder.path / "summary.json"
-    if not summary_path.exists():
-        manifest = folder.read_json("manifest.json")
-        print(
-            f"run {folder.run_id}: status {manifest.get('status')} — no summary.json "
-            f"(the run never finalized; its raw records are in {folder.raw})"
-        )
-        return exitcodes.RUN_FAILED
+    folder = RunFolder(resolve_run(args.run, Path(args.results_dir), "imbench show"))
+    if settle_if_abandoned(folder):
+        print(f"run {folder.run_id} was abandoned by its imbench; marked as such", file=sys.stderr)
+    manifest = Manifest.from_json(
+        folder.read_json("manifest.json"), str(folder.path / "manifest.json")
+    )
+    if not (folder.path / "summary.json").exists():
+        return _show_unfinished(folder, manifest)
     summary = folder.read_json("summary.json")
+    status = parse_status(summary.get("status"))
+    if status is None or not isinstance(summary.get("metrics"), dict):
+        field = "status" if status is None else "metrics"
+        raise BadInput(
+            str(folder.path / "summary.json"),
+            field,
+            summary.get(field),
+            "a run summary as docs/results.md describes it (status one of "
+            f"{', '.join(RunStatus)}; metrics an object)",
+        )
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         print(summary_table(summary))
         print(f"\nrun folder: {folder.path}")
-    return STATUS_EXIT.get(summary["status"], exitcodes.RUN_INVALID)
+    return status.exit_code
+
+
+def _show_unfinished(folder: RunFolder, manifest: Manifest) -> int:
+    """A run without summary.json: still running, or it never got to finish."""
+    counts = {p.name: _rows(p) for p in sorted(folder.raw.glob("*.csv"))}
+    recorded = ", ".join(f"{name} {n:,} rows" for name, n in counts.items()) or "none"
+    what = "is still running" if manifest.status == RunStatus.RUNNING else "never finished"
+    print(f"run {folder.run_id}: status {manifest.status} — no summary.json (the run {what})")
+    for reason in manifest.reasons:
+        print(f"reason   {reason}")
+    print(f"records  {recorded} (in {folder.raw})")
+    return manifest.status.exit_code
+
+
+def _rows(path: Path) -> int:
+    with path.open("rb") as fh:
+        return max(0, sum(1 for _ in fh) - 1)

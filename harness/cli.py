@@ -1,15 +1,23 @@
 """The `imbench` command line. It parses arguments and hands over to the composition root.
 
 Each sub-command is a function taking the parsed arguments and returning an exit code
-(`harness.kernel.exitcodes`). Errors from the `harness.kernel.errors` tree become their exit code and a
-one-line message on stderr; anything else is a harness error.
+(`harness.kernel.exitcodes`). Errors from the `harness.kernel.errors` tree become their exit code
+and a message on stderr. Any other exception is a harness error: exit HARNESS_ERROR, one line on
+stderr naming the log file that holds its traceback. A reader that closes stdout early (`| head`)
+is not an error. Bad arguments are argparse's: usage on stderr, exit BAD_INPUT.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 from harness.kernel import exitcodes
 from harness.kernel.errors import ImbenchError
@@ -85,13 +93,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Command = args.func
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_went_away()
     except ImbenchError as exc:
-        print(f"imbench: {exc}", file=sys.stderr)
-        return exc.exit_code
+        code = exc.exit_code
+        _err(f"imbench: {exc}")
     except KeyboardInterrupt:
-        print("imbench: interrupted", file=sys.stderr)
-        return exitcodes.ABORTED
+        code = exitcodes.ABORTED
+        _err("imbench: interrupted")
+    except Exception as exc:
+        code = exitcodes.HARNESS_ERROR
+        log = crash_log(exc)
+        _err(f"imbench: harness error: {exc!r}; traceback in {log}")
+    return code
+
+
+def crash_log(exc: BaseException) -> Path:
+    """Write the traceback of an exception nobody expected to a log file; its path."""
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    path = Path(tempfile.gettempdir()) / f"imbench-crash-{stamp}-{os.getpid()}.log"
+    path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    return path
+
+
+def _err(text: str) -> None:
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        print(text, file=sys.stderr, flush=True)
+
+
+def _reader_went_away() -> int:
+    """stdout's reader closed the pipe: stop writing, quietly, and say the command did its part."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return exitcodes.OK
 
 
 if __name__ == "__main__":

@@ -14,9 +14,8 @@ import pandas as pd
 
 from harness.analysis import Window
 from harness.kernel.status import RunStatus, worse
-from harness.layout import media_roles
+from harness.manifest import Manifest
 from harness.media_analysis import relay_metrics, stream_targets
-from harness.scenario import Scenario
 from harness.store import RunFolder
 from harness.summary import (
     build_metrics,
@@ -47,21 +46,20 @@ class RunResult:
     summary: dict[str, Any]
 
 
-def finalize_run(
-    folder: RunFolder, manifest: dict[str, Any], state: RunState, scenario: Scenario
-) -> RunResult:
-    """Tables, summary and the final manifest of a run whose processes have all stopped."""
+def finalize_run(folder: RunFolder, manifest: Manifest, state: RunState) -> RunResult:
+    """Tables, summary and the final manifest of a run whose processes have all stopped.
+
+    Reads only the run folder and its manifest (targets, ramp, window), so it also finishes a run
+    whose orchestrator vanished."""
     data = folder.load()
     if not data.media_streams.empty:
-        targets = {
-            g: scenario.media[index].bitrate_mbps
-            for g, (index, *_rest) in enumerate(media_roles(scenario))
-        }
+        targets = {int(g): mbps for g, mbps in manifest.media_targets_mbps.items()}
         data = replace(data, media_streams=stream_targets(data.media_streams, targets))
+    ramp_s = float(manifest.scenario.get("ramp_s", 0.0))
     window = state.window or Window(0, 0, 0)
-    metrics = build_metrics(data, window, scenario.ramp_s) if state.window else {}
-    low = media_under_target(data, window, scenario.ramp_s) if state.window else []
-    relay = manifest.get("turn_relay")
+    metrics = build_metrics(data, window, ramp_s) if state.window else {}
+    low = media_under_target(data, window, ramp_s) if state.window else []
+    relay = manifest.turn_relay
     if relay and not data.media_streams.empty:
         streams = data.media_streams
         span_s = float(streams["t_s"].max() - (streams["t_s"] - streams["interval_s"]).min())
@@ -72,21 +70,31 @@ def finalize_run(
     if state.status == RunStatus.OK:
         for reason in validity_reasons(metrics, _loop_lags(folder, data.stats), window):
             state.fail(RunStatus.INVALID, reason)
-    manifest.update(
-        status=state.status, reasons=state.reasons, end_utc=datetime.now(UTC).isoformat()
+    manifest.status, manifest.reasons = state.status, state.reasons
+    manifest.end_utc = manifest.end_utc or datetime.now(UTC).isoformat()
+    manifest.window_ns = window_marks(window)
+    folder.finalize_tables(data)
+    summary = summary_document(
+        folder.run_id, state.status, state.reasons, manifest.to_json(), metrics, window, low
     )
-    manifest["window_ns"] = {
+    folder.write_summary(summary)
+    folder.write_manifest(manifest.to_json())
+    return RunResult(folder, state.status, state.reasons, summary)
+
+
+def window_marks(window: Window) -> dict[str, int]:
+    return {
         "load_start": window.load_start_ns,
         "send_stop": window.send_stop_ns,
         "end": window.end_ns,
     }
-    folder.finalize_tables(data)
-    summary = summary_document(
-        folder.run_id, state.status, state.reasons, manifest, metrics, window, low
-    )
-    folder.write_summary(summary)
-    folder.write_manifest(manifest)
-    return RunResult(folder, state.status, state.reasons, summary)
+
+
+def window_of(manifest: Manifest) -> Window | None:
+    marks = manifest.window_ns
+    if not marks:
+        return None
+    return Window(int(marks["load_start"]), int(marks["send_stop"]), int(marks["end"]))
 
 
 def _loop_lags(folder: RunFolder, stats: pd.DataFrame) -> pd.DataFrame:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from harness.kernel import records
-from harness.kernel.slots import Slot
+from harness.kernel.slots import MediaRole, Slot
 from harness.scenario import Scenario
 
 
@@ -58,28 +60,48 @@ def split_count(total: int, parts: int) -> list[tuple[int, int]]:
     return shares
 
 
-def media_roles(scenario: Scenario) -> list[tuple[int, str, int, int, int]]:
-    """Media driver processes to start: (workload index, role, first peer, peers, room size).
+@dataclass(frozen=True)
+class MediaShare:
+    """What one media driver process simulates: a share of one media workload's peers."""
+
+    workload: int
+    """Index into the scenario's media workloads."""
+    role: MediaRole
+    first_peer: int
+    peers: int
+    room_size: int
+
+
+def media_shares(scenario: Scenario) -> list[MediaShare]:
+    """Media driver processes to start, in order (the g-th share is driver `media-<g>`).
 
     A call splits its participants over the workload's processes in whole rooms where it can; a
     broadcast runs its publishers (one per room) in one process and splits the viewers.
     """
-    roles: list[tuple[int, str, int, int, int]] = []
+    shares: list[MediaShare] = []
     for index, media in enumerate(scenario.media):
         if media.mode == "call":
             rooms = media.users // media.room_size
             for first, count in split_count(rooms, media.processes):
-                roles.append(
-                    (
+                shares.append(
+                    MediaShare(
                         index,
-                        "participant",
+                        MediaRole.PARTICIPANT,
                         first * media.room_size,
                         count * media.room_size,
                         media.room_size,
                     )
                 )
         else:
-            roles.append((index, "publisher", 0, media.publishers, 1))
+            shares.append(MediaShare(index, MediaRole.PUBLISHER, 0, media.publishers, 1))
             for first, count in split_count(media.users, media.processes):
-                roles.append((index, "viewer", first, count, media.room_size))
-    return roles
+                shares.append(MediaShare(index, MediaRole.VIEWER, first, count, media.room_size))
+    return shares
+
+
+def media_targets_mbps(scenario: Scenario) -> dict[int, float]:
+    """Target Mbps per published video stream, by media driver index."""
+    return {
+        g: scenario.media[share.workload].bitrate_mbps
+        for g, share in enumerate(media_shares(scenario))
+    }

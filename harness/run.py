@@ -1,16 +1,22 @@
-"""The run orchestrator (asyncio): network → backend → meters → load generators → records → summary.
+"""The run orchestrator (asyncio): network → backend → meters → load generators → records.
 
-Whatever happens (the run completes, the backend dies, Ctrl-C, an exception in the harness) the
-generators are stopped so they flush their records, the backend is stopped, a last sample is
-taken, the namespace is removed, and the run folder is finalized with its status and reasons.
+`execute` refuses a scenario this machine cannot run before anything exists (harness.preflight),
+then runs it. Whatever happens — the run completes, the backend dies, Ctrl-C, an error in the
+harness — the generators are stopped so they flush their records, the backends are stopped, a
+last sample is taken, every process of the run is ended (harness.children), the namespace and
+the private dir are removed, and the run folder is finished (harness.finalize) with its status
+and reasons. An unexpected exception leaves status `error`, its traceback in the run folder, and
+is raised again as HarnessCrash naming that file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -19,29 +25,43 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from harness.abandoned import settle_abandoned
 from harness.analysis import Window
-from harness.backends import Backend, Endpoint, create_backend
-from harness.finalize import RunResult, RunState, finalize_run
-from harness.generators import Generator, start_generators, stop_generators
+from harness.backends import Backend, BackendContext, Endpoint, chosen_backends, create_backend
+from harness.children import ProcessScope
+from harness.finalize import RunResult, RunState, finalize_run, window_marks
+from harness.generators import DriverFiles, Generator, start_generators, stop_generators
 from harness.kernel import records
-from harness.kernel.errors import ImbenchError
+from harness.kernel.errors import BackendFailure, HarnessCrash, ImbenchError
 from harness.kernel.records import RecordFile
 from harness.kernel.status import RunStatus
-from harness.manifest import MEASUREMENT_METHODS, git_commit, host_facts, package_versions
+from harness.layout import media_targets_mbps
+from harness.manifest import (
+    MEASUREMENT_METHODS,
+    Manifest,
+    Orchestrator,
+    git_commit,
+    host_facts,
+    package_versions,
+)
 from harness.meters.portwire import PortWireMeter, nft_available
 from harness.meters.sampler import Sampler
 from harness.meters.storage import StorageMeter
 from harness.meters.wire import WireMeter
 from harness.network import TestNetwork, create_network, remove_network
+from harness.preflight import check_runnable
 from harness.progress import Progress, progress_line
 from harness.scenario import Scenario
 from harness.store import RunFolder, new_run_id
+
+__all__ = ["RunOptions", "RunResult", "execute"]
 
 SETTLE_S = 1.0
 DRIVER_STARTUP_S = 3.0
 FINISH_GRACE_S = 20.0
 MONITOR_INTERVAL_S = 0.5
 PROGRESS_INTERVAL_S = 5.0
+ERROR_LOG = "harness-error.log"
 
 
 @dataclass
@@ -55,20 +75,16 @@ class RunOptions:
 
 
 def execute(scenario: Scenario, options: RunOptions) -> RunResult:
-    """Run `scenario` to completion (or failure, or interruption) and return its finalized result."""
+    """Run `scenario` to completion (or failure, or interruption) and return its finished result.
+
+    BadInput (nothing started, no run folder) when this machine cannot run it."""
+    check_runnable(scenario)
     return asyncio.run(_execute(scenario, options))
 
 
 def create_backends(scenario: Scenario) -> dict[str, Backend]:
     """The servers a scenario needs, by meter source: `backend` (messaging), `sfu` (media), `turn`."""
-    backends: dict[str, Backend] = {}
-    if scenario.workloads:
-        backends["backend"] = create_backend(scenario.backend)
-    if scenario.media:
-        backends["sfu"] = create_backend(scenario.media_backend)
-        if scenario.turn:
-            backends["turn"] = create_backend("coturn")
-    return backends
+    return {c.source: create_backend(c.name) for c in chosen_backends(scenario)}
 
 
 def media_driver_options(scenario: Scenario, backends: dict[str, Backend]) -> dict[str, Any]:
@@ -87,59 +103,85 @@ def media_driver_options(scenario: Scenario, backends: dict[str, Backend]) -> di
     return options
 
 
-def _base_manifest(
-    scenario: Scenario, backends: dict[str, Backend], run_id: str, start: datetime
-) -> dict[str, Any]:
+def _new_manifest(
+    scenario: Scenario,
+    backends: dict[str, Backend],
+    run_id: str,
+    start: datetime,
+    scope: ProcessScope,
+    private_dir: Path,
+) -> Manifest:
     none = {"name": "none"}
-    return {
-        "schema": "imbench.manifest/1",
-        "run_id": run_id,
-        "status": "running",
-        "reasons": [],
-        "start_utc": start.isoformat(),
-        "end_utc": None,
-        "scenario": scenario.resolved(),
-        "scenario_file": scenario.source,
-        "scenario_sha256": scenario.sha256(),
-        "backend": backends["backend"].describe() if "backend" in backends else none,
-        "media_backend": backends["sfu"].describe() if "sfu" in backends else none,
-        "turn": backends["turn"].describe() if "turn" in backends else none,
-        "host": host_facts(),
-        "packages": package_versions(),
-        "git": git_commit(),
-        "methods": dict(MEASUREMENT_METHODS),
-    }
+    return Manifest(
+        run_id=run_id,
+        start_utc=start.isoformat(),
+        scenario=scenario.resolved(),
+        scenario_file=scenario.source,
+        scenario_sha256=scenario.sha256(),
+        backend=backends["backend"].describe() if "backend" in backends else none,
+        media_backend=backends["sfu"].describe() if "sfu" in backends else none,
+        turn=backends["turn"].describe() if "turn" in backends else none,
+        host=host_facts(),
+        packages=package_versions(),
+        git=git_commit(),
+        methods={**MEASUREMENT_METHODS, **scope.describe()},
+        orchestrator=Orchestrator.this_process(),
+        media_targets_mbps={str(g): v for g, v in media_targets_mbps(scenario).items()},
+        private_dir=str(private_dir),
+    )
 
 
 async def _execute(scenario: Scenario, opt: RunOptions) -> RunResult:
+    for run_id in settle_abandoned(opt.results_dir):
+        _say(opt, f"imbench: run {run_id} was abandoned by an earlier imbench; marked as such")
     start = datetime.now(UTC)
     backends = create_backends(scenario)
     label = "+".join(b.name for b in backends.values())
     folder = RunFolder.create(opt.results_dir, new_run_id(start, scenario.name, label))
-    manifest = _base_manifest(scenario, backends, folder.run_id, start)
-    folder.write_manifest(manifest)
+    private_dir = Path(tempfile.mkdtemp(prefix=f"imbench-{folder.run_id}-"))
+    scope = ProcessScope()
+    manifest = _new_manifest(scenario, backends, folder.run_id, start, scope, private_dir)
+    folder.write_manifest(manifest.to_json())
     _say(opt, f"imbench: run {folder.run_id} → {folder.path}")
     state = RunState()
-    session = _Session(scenario, opt, folder, backends, manifest, state)
+    session = _Session(scenario, opt, folder, backends, manifest, state, scope, private_dir)
     crash: BaseException | None = None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, session.interrupt, sig)
     try:
         await session.run()
-    except ImbenchError as exc:
+    except BackendFailure as exc:
         state.fail(RunStatus.FAILED, str(exc))
-    except BaseException as exc:  # the harness itself broke: record it, clean up, then re-raise
-        state.fail(RunStatus.FAILED, f"harness error: {exc!r}")
+    except ImbenchError as exc:  # the environment broke mid-run (a tool failed, a permission)
+        state.fail(RunStatus.ERROR, f"harness error: {exc}")
+    except BaseException as exc:  # the harness itself broke: record it, clean up, then raise
+        state.fail(RunStatus.ERROR, f"harness error: {exc!r}")
         crash = exc
     finally:
         await session.cleanup()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    result = finalize_run(folder, manifest, state, scenario)
+    return _finish(folder, manifest, state, crash)
+
+
+def _finish(
+    folder: RunFolder, manifest: Manifest, state: RunState, crash: BaseException | None
+) -> RunResult:
+    """Finalize; a crash (in the run or in finalizing) leaves status error and its traceback."""
+    try:
+        result = finalize_run(folder, manifest, state)
+    except Exception as exc:
+        if crash is None:
+            crash = exc
+        state.fail(RunStatus.ERROR, f"harness error while finishing the run: {exc!r}")
+        manifest.status, manifest.reasons = state.status, state.reasons
+        manifest.end_utc = manifest.end_utc or datetime.now(UTC).isoformat()
+        folder.write_manifest(manifest.to_json())
     if crash is not None:
-        traceback.print_exception(crash, file=sys.stderr)
-        raise crash
+        log = folder.path / ERROR_LOG
+        log.write_text("".join(traceback.format_exception(crash)), encoding="utf-8")
+        raise HarnessCrash(repr(crash), log) from crash
     return result
 
 
@@ -152,11 +194,14 @@ class _Session:
         opt: RunOptions,
         folder: RunFolder,
         backends: dict[str, Backend],
-        manifest: dict[str, Any],
+        manifest: Manifest,
         state: RunState,
+        scope: ProcessScope,
+        private_dir: Path,
     ) -> None:
         self.scenario, self.opt, self.folder = scenario, opt, folder
         self.backends, self.manifest, self.state = backends, manifest, state
+        self.scope, self.private_dir = scope, private_dir
         self.net: TestNetwork | None = None
         self.sampler: Sampler | None = None
         self.sampler_stop = asyncio.Event()
@@ -172,8 +217,8 @@ class _Session:
 
     async def run(self) -> None:
         self.net = create_network(self.scenario.network_mode, self.scenario.source)
-        self.manifest["methods"].update(self.net.describe())
-        self.folder.write_manifest(self.manifest)
+        self.manifest.methods.update(self.net.describe())
+        self.folder.write_manifest(self.manifest.to_json())
         if self.opt.on_network_ready is not None:
             self.opt.on_network_ready(self.net)
         self.sampler = Sampler(
@@ -197,12 +242,17 @@ class _Session:
                 self.opt,
                 f"imbench: network {self.net.method} ({self.net.server_host}); starting {backend.name}",
             )
-            log = self.folder.path / f"{source}.log"
-            endpoints[source] = await backend.start(
-                self.net, self.folder.path / f"{source}-data", log
+            private = self.private_dir / source
+            private.mkdir(mode=0o700)
+            ctx = BackendContext(
+                self.net,
+                self.scope,
+                self.folder.path / f"{source}-data",
+                private,
+                self.folder.path / f"{source}.log",
             )
-            assert backend.process is not None
-            self.sampler.add_process(source, backend.process.pid)
+            endpoints[source] = await backend.start(ctx)
+            self.sampler.add_process(source, [c.pid for c in backend.processes()])
             data_paths += backend.data_paths()
         self.sampler.storage = StorageMeter(data_paths)
         if "backend" in endpoints and "sfu" in endpoints:
@@ -212,18 +262,17 @@ class _Session:
     def _meter_messaging_port(self, port: int) -> None:
         """Media shares the veth: count the messaging server's own TCP port in the namespace too."""
         assert self.net is not None and self.sampler is not None
+        methods = self.manifest.methods
         if self.net.namespace is None or not nft_available():
-            self.manifest["methods"]["wire_messaging"] = (
-                "none: media shares the wire (needs netns + nft)"
-            )
+            methods["wire_messaging"] = "none: media shares the wire (needs netns + nft)"
             return
         meter = PortWireMeter(self.net.namespace, port)
         meter.install()
         self.sampler.port_wires["wire-messaging"] = meter
-        self.manifest["methods"]["wire_messaging"] = (
+        methods["wire_messaging"] = (
             f"nftables counters on TCP port {port} inside the namespace, + 14 B Ethernet per packet"
         )
-        self.manifest["methods"]["wire_messaging_port"] = port
+        methods["wire_messaging_port"] = port
 
     async def _load(self, endpoints: dict[str, Endpoint]) -> None:
         sc = self.scenario
@@ -231,19 +280,22 @@ class _Session:
         send_stop_ns = load_start_ns + int((sc.ramp_s + sc.duration_s) * 1e9)
         window = Window(load_start_ns, send_stop_ns, send_stop_ns + int(sc.drain_s * 1e9))
         self.state.window = window
-        assert self.net is not None
-        self.generators = await start_generators(
+        self.manifest.window_ns = window_marks(window)  # an abandoned run can still be finished
+        self.folder.write_manifest(self.manifest.to_json())
+        assert self.net is not None and self.sampler is not None
+        files = DriverFiles(self.folder.raw, self.private_dir, self.folder.path)
+        self.generators = start_generators(
+            self.scope,
             sc,
             endpoints,
             window,
-            self.folder.raw,
+            files,
             self.opt.locust_web_port,
             self.net.client_host,
             media_driver_options(sc, self.backends),
         )
-        assert self.sampler is not None
         for gen in self.generators:
-            self.sampler.add_process(gen.source, gen.proc.pid)
+            self.sampler.add_process(gen.source, gen.child.pid)
         _say(
             self.opt,
             f"imbench: {sc.total_users} users over {sc.ramp_s:g} s, then {sc.duration_s:g} s steady, "
@@ -258,23 +310,14 @@ class _Session:
             if await _wait_or(self.interrupted, MONITOR_INTERVAL_S):
                 return
             now = time.monotonic_ns()
-            for backend in self.backends.values():
-                proc = backend.process
-                if proc is not None and proc.returncode is not None:
-                    at_s = (now - window.load_start_ns) / 1e9
-                    self.state.fail(
-                        RunStatus.FAILED,
-                        f"backend {backend.name} exited unexpectedly ({_exit_text(proc.returncode)}) "
-                        f"{at_s:.1f} s after load start",
-                    )
-                    return
-            if all(g.proc.returncode is not None for g in self.generators):
+            if self._backend_died((now - window.load_start_ns) / 1e9):
+                return
+            if all(g.child.returncode is not None for g in self.generators):
                 for g in self.generators:
-                    if g.proc.returncode != 0:
+                    if g.child.returncode != 0:
                         self.state.fail(
                             RunStatus.FAILED,
-                            f"{g.source} exited with {_exit_text(g.proc.returncode or 0)}: "
-                            f"{g.log_tail()}",
+                            f"{g.source} exited with {g.child.exit_text()}: {g.child.log_tail(600)}",
                         )
                 return
             if now > deadline_ns:
@@ -287,30 +330,49 @@ class _Session:
                 next_progress_ns += int(PROGRESS_INTERVAL_S * 1e9)
                 self._progress(now, window)
 
+    def _backend_died(self, at_s: float) -> bool:
+        """Record a backend failure naming the process when any backend process has exited."""
+        for backend in self.backends.values():
+            for child in backend.processes():
+                if child.returncode is None:
+                    continue
+                who = (
+                    backend.name
+                    if child.name == backend.name
+                    else f"{backend.name}: its {child.name} process"
+                )
+                self.state.fail(
+                    RunStatus.FAILED,
+                    f"backend {who} exited unexpectedly ({child.exit_text()}) "
+                    f"{at_s:.1f} s after load start",
+                )
+                return True
+        return False
+
     def _progress(self, now_ns: int, window: Window) -> None:
         if self.opt.quiet or self.sampler is None:
             return
-        stats = [g.latest for g in self.generators if g.latest and not g.is_media]
-        media = [g.latest for g in self.generators if g.latest and g.is_media]
+        stats = [g.latest for g in self.generators if g.latest is not None]
+        media = [g.media for g in self.generators if g.media is not None]
         phase = "ramp" if now_ns < window.load_start_ns + self.scenario.ramp_s * 1e9 else "load"
         phase = "drain" if now_ns >= window.send_stop_ns else phase
-        wire = self.sampler.wire_mbps_recent()
+        has_media = any(g.is_media for g in self.generators)
         p = Progress(
             elapsed_s=(now_ns - self.started_ns) / 1e9,
             phase=phase,
-            users=sum(s["users_connected"] for s in stats),
+            users=sum(s.users_connected for s in stats),
             users_target=sum(w.users for w in self.scenario.workloads),
             sent_per_s=sum(g.rate("sent") for g in self.generators),
             received_per_s=sum(g.rate("received") for g in self.generators),
-            latency_ms_p50=max((s["latency_ms_p50"] for s in stats), default=0.0),
-            latency_ms_p95=max((s["latency_ms_p95"] for s in stats), default=0.0),
+            latency_ms_p50=max((s.latency_ms_p50 for s in stats), default=0.0),
+            latency_ms_p95=max((s.latency_ms_p95 for s in stats), default=0.0),
             backend_cpu_pct=sum(self.sampler.cpu_pct_recent(s) for s in self.backends),
             generator_cpu_pct=max(
                 (self.sampler.cpu_pct_recent(g.source) for g in self.generators), default=0.0
             ),
-            wire_mbps=wire,
-            media_streams=sum(m.get("recv_streams", 0) for m in media) if media else None,
-            media_recv_mbps=sum(m.get("recv_mbps", 0.0) for m in media),
+            wire_mbps=self.sampler.wire_mbps_recent(),
+            media_streams=sum(m.recv_streams for m in media) if has_media else None,
+            media_recv_mbps=sum(m.recv_mbps for m in media),
         )
         _say(self.opt, progress_line(p))
 
@@ -324,7 +386,7 @@ class _Session:
         if "turn" in self.backends:
             with contextlib.suppress(Exception):
                 usage = self.backends["turn"].relay_usage()  # type: ignore[attr-defined]
-                self.manifest["turn_relay"] = {
+                self.manifest.turn_relay = {
                     "total_bytes": usage.total_bytes,
                     "closed_allocations": usage.closed_allocations,
                 }
@@ -336,8 +398,10 @@ class _Session:
             with contextlib.suppress(Exception):
                 self.sampler.sample_once()
             self.sampler.out.close()
+        self.scope.close()
         if self.net is not None:
             remove_network(self.net)
+        shutil.rmtree(self.private_dir, ignore_errors=True)
 
 
 async def _wait_or(event: asyncio.Event, timeout_s: float) -> bool:
@@ -349,15 +413,11 @@ async def _wait_or(event: asyncio.Event, timeout_s: float) -> bool:
     return True
 
 
-def _exit_text(returncode: int) -> str:
-    if returncode < 0:
-        try:
-            return f"killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"killed by signal {-returncode}"
-    return f"exit code {returncode}"
-
-
 def _say(opt: RunOptions, text: str) -> None:
-    if not opt.quiet:
+    """A line for the user; a reader that went away (a closed pipe) only silences the run."""
+    if opt.quiet:
+        return
+    try:
         print(text, file=opt.out, flush=True)
+    except (BrokenPipeError, ValueError):
+        opt.quiet = True

@@ -157,20 +157,3 @@ class RunFolder:
         ):
             if not table.empty:
                 table.to_parquet(self.path / name, index=False)
-
-
-def resolve_run(arg: str, results_dir: Path) -> RunFolder:
-    """A run folder from a path or a run id (a unique prefix is enough)."""
-    direct = Path(arg)
-    if (direct / "manifest.json").exists():
-        return RunFolder(direct)
-    matches = sorted(results_dir.glob(f"{arg}*")) if results_dir.is_dir() else []
-    runs = [m for m in matches if (m / "manifest.json").exists()]
-    if len(runs) == 1:
-        return RunFolder(runs[0])
-    accepted = (
-        "ambiguous; give more of the run id"
-        if runs
-        else f"no run folder by that path or id under {results_dir}"
-    )
-    raise BadInput("imbench show", "run", arg, accepted)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from harness import analysis as an
 from harness.analysis import Metric, Window, scalar
+from harness.kernel.status import RunStatus
 from harness.kernel import records
 from harness.media_analysis import media_metrics
 
@@ -258,7 +259,7 @@ def summary_document(
         "schema": "imbench.summary/1",
         "run_id": run_id,
         "status": status,
-        "partial": status in ("failed", "aborted"),
+        "partial": RunStatus(status).partial,
         "reasons": reasons,
         "scenario": manifest["scenario"]["name"],
         "backend": manifest["backend"]["name"],

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from aiortc.contrib.media import MediaPlayer  # noqa: E402
 from aiortc.mediastreams import MediaStreamTrack  # noqa: E402
 
-from harness.backends.embedded_sfu import SfuProcess  # noqa: E402
+from harness.backends.embedded_media import SfuProcess  # noqa: E402
 from harness.drivers.media_driver import MediaDriverConfig  # noqa: E402
 from workloads.media import encoded  # noqa: E402
 from workloads.media.clips import ensure_clip, video_spec  # noqa: E402

@@ -12,7 +12,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness.network import list_namespaces
+from harness.backends import BackendContext
+from harness.children import ProcessScope
+from harness.network import TestNetwork, list_namespaces
 
 IMBENCH = [sys.executable, "-m", "harness.cli"]
 
@@ -44,6 +46,26 @@ room_size = 5
 send_rate_per_user_hz = 2.0
 payload = {{ distribution = "uniform", min_bytes = 50, max_bytes = 250 }}
 """
+
+
+def backend_context(
+    net: TestNetwork, tmp_path: Path, name: str, scope: ProcessScope
+) -> BackendContext:
+    """Where a backend adapter started by a test keeps its data, credentials and log."""
+    private = tmp_path / f"{name}-private"
+    private.mkdir(mode=0o700, exist_ok=True)
+    return BackendContext(net, scope, tmp_path / name, private, tmp_path / f"{name}.log")
+
+
+@pytest.fixture
+def process_scope() -> Iterator[ProcessScope]:
+    """A run's process scope for tests that start servers themselves; nothing outlives it."""
+    scope = ProcessScope()
+    try:
+        yield scope
+    finally:
+        scope.close()
+
 
 needs_root = pytest.mark.skipif(
     os.geteuid() != 0, reason="network namespaces need root (CI runs as root)"

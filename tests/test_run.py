@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from harness.kernel import exitcodes
+from harness.kernel.errors import HarnessCrash
 from harness.network import NET_LOOPBACK, NET_NETNS, TestNetwork
 from harness.run import RunOptions, execute
 from harness.scenario import load_scenario, parse_scenario
@@ -219,20 +220,23 @@ def test_ctrl_c_ends_the_run_aborted_and_keeps_what_was_recorded(
     assert raw_rows == len(pd.read_parquet(run / "deliveries.parquet"))
 
 
-def test_an_exception_in_the_harness_cleans_up_and_marks_the_run_failed(
+def test_an_exception_in_the_harness_cleans_up_and_marks_the_run_an_error(
     tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
 ) -> None:
     def explode(net: TestNetwork) -> None:
         raise RuntimeError("injected harness fault")
 
     options = RunOptions(results_dir=tmp_path / "results", quiet=True, on_network_ready=explode)
-    with pytest.raises(RuntimeError, match="injected harness fault"):
+    with pytest.raises(HarnessCrash, match="injected harness fault") as crash:
         execute(load_scenario(scenario_file()), options)
+    assert isinstance(crash.value.__cause__, RuntimeError)
     run = _only_run(tmp_path / "results")
     manifest = json.loads((run / "manifest.json").read_text())
-    assert manifest["status"] == "failed"
+    assert manifest["status"] == "error"
     assert manifest["reasons"] == ["harness error: RuntimeError('injected harness fault')"]
     assert json.loads((run / "summary.json").read_text())["partial"] is True
+    assert crash.value.log_path == run / "harness-error.log"
+    assert "RuntimeError: injected harness fault" in (run / "harness-error.log").read_text()
 
 
 def test_locust_web_ui_serves_its_own_request_stats_during_a_run(

@@ -1,19 +1,24 @@
 """Backends under test: one small interface, one module per backend, imported lazily by name.
 
-A backend starts its server with a generated config and data dir inside the run's network,
-reports its process (for the meters and crash detection) and data paths (for storage), and says
-where clients connect. A missing optional dependency breaks only that backend.
+A backend says whether this machine can run it (`missing`, asked during scenario validation, so a
+backend that is not installed is bad input before anything starts), starts its server(s) with a
+generated config inside the run's network and process scope (`BackendContext`), names every
+process it runs (the meters measure them all as the backend; the death of any one is a backend
+failure naming it), reports its data paths (storage) and says where clients connect. A missing
+optional dependency breaks only that backend.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness.children import Child, ProcessScope
 from harness.network import TestNetwork
+from harness.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -25,18 +30,56 @@ class Endpoint:
     protocol: str
 
 
+@dataclass(frozen=True)
+class BackendContext:
+    """What a backend gets to start in: the run's network and process scope, a data dir in the
+    run folder (measured as storage), a private dir outside `results/` for configs that hold
+    credentials (removed when the run ends), and its log file."""
+
+    net: TestNetwork
+    scope: ProcessScope
+    data_dir: Path
+    private_dir: Path
+    log_path: Path
+
+    def spawn(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        stdout_pipe: bool = False,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Child:
+        """Start one of the backend's processes inside the run's namespace (if any)."""
+        return self.scope.spawn(
+            name,
+            argv,
+            log_path=self.log_path,
+            prefix=self.net.exec_prefix(),
+            stdout_pipe=stdout_pipe,
+            env=env,
+            cwd=cwd,
+        )
+
+
 class Backend(Protocol):
     name: str
+    needs_namespace: bool
+    """True when the backend must not run on loopback (its media would use other addresses)."""
 
-    def describe(self) -> dict[str, Any]:
-        """Name, version and configuration, for the manifest."""
+    def missing(self) -> str | None:
+        """What this machine lacks to run the backend (what to install), or None."""
         ...
 
-    async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint: ...
+    def describe(self) -> dict[str, Any]:
+        """Name, version and configuration, for the manifest (never a credential)."""
+        ...
 
-    @property
-    def process(self) -> asyncio.subprocess.Process | None:
-        """The server's root process (its tree is what the backend meter measures)."""
+    async def start(self, ctx: BackendContext) -> Endpoint: ...
+
+    def processes(self) -> list[Child]:
+        """Every process the backend runs (empty before start)."""
         ...
 
     def data_paths(self) -> list[Path]: ...
@@ -46,7 +89,7 @@ class Backend(Protocol):
         ...
 
 
-_MODULES = {
+MODULES = {
     "embedded": "harness.backends.embedded",
     "embedded-sfu": "harness.backends.embedded_media",
     "janus": "harness.backends.janus",
@@ -55,6 +98,27 @@ _MODULES = {
 
 
 def create_backend(name: str) -> Backend:
-    module = importlib.import_module(_MODULES[name])
+    module = importlib.import_module(MODULES[name])
     backend: Backend = module.create()
     return backend
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """A server a scenario needs: its meter source, the scenario field that chose it, its name."""
+
+    source: str
+    field: str
+    name: str
+
+
+def chosen_backends(scenario: Scenario) -> list[BackendChoice]:
+    """`backend` (messaging), `sfu` (media), `turn` (relay), as the scenario asks for them."""
+    chosen = []
+    if scenario.workloads:
+        chosen.append(BackendChoice("backend", "scenario.backend", scenario.backend))
+    if scenario.media:
+        chosen.append(BackendChoice("sfu", "media.backend", scenario.media_backend))
+        if scenario.turn:
+            chosen.append(BackendChoice("turn", "media.turn", "coturn"))
+    return chosen

@@ -17,7 +17,6 @@ and RSS from its process tree, as for any backend.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from collections.abc import Iterable
@@ -25,16 +24,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.backends import Endpoint
+from harness.backends import BackendContext, Endpoint
 from harness.backends.process import (
     ServerProcess,
     find_binary,
+    missing_binary,
     poll_until_ready,
-    spawn_server,
     version_output,
 )
+from harness.children import Child
 from harness.kernel.errors import BackendFailure, EnvironmentProblem
-from harness.network import TestNetwork
 from workloads.media.turn import TurnServer
 
 READY_TIMEOUT_S = 10.0
@@ -170,13 +169,17 @@ def coturn_version() -> str:
 
 class CoturnBackend(ServerProcess):
     name = "coturn"
+    needs_namespace = True
 
     def __init__(self, port: int = 3478) -> None:
         self._port = port
         self._config: CoturnConfig | None = None
-        self._proc: asyncio.subprocess.Process | None = None
+        self._children: list[Child] = []
         self._data_dir: Path | None = None
         self._log_path: Path | None = None
+
+    def missing(self) -> str | None:
+        return missing_binary("turnserver", INSTALL_HINT)
 
     def describe(self) -> dict[str, Any]:
         config: dict[str, Any] = {"port": self._port}
@@ -185,7 +188,8 @@ class CoturnBackend(ServerProcess):
         config.update(transport="udp", tls=False, quotas="none", auth="long-term credential")
         return {"name": self.name, "version": coturn_version(), "config": config}
 
-    async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint:
+    async def start(self, ctx: BackendContext) -> Endpoint:
+        net, data_dir, log_path = ctx.net, ctx.data_dir, ctx.log_path
         if net.namespace is None:
             raise EnvironmentProblem(
                 "coturn needs the run's network namespace (root): its relay addresses must be "
@@ -196,11 +200,14 @@ class CoturnBackend(ServerProcess):
         self._config = CoturnConfig(
             net.server_host, f"imbench-{secrets.token_hex(4)}", secrets.token_hex(16), self._port
         )
-        conf = data_dir / "turnserver.conf"
+        # The config holds the run's credential: it lives in the private dir, not the run folder.
+        conf = ctx.private_dir / "turnserver.conf"
         conf.write_text(turnserver_conf(self._config, data_dir, log_path))
+        conf.chmod(0o600)
         argv = [turnserver_binary(), "-c", str(conf)]
-        self._proc = await spawn_server(net, argv, log_path)
-        await self._wait_ready(log_path)
+        turn = ctx.spawn("coturn", argv)
+        self._children = [turn]
+        await self._wait_ready(turn, log_path)
         return Endpoint(net.server_host, self._port, "turn-udp")
 
     @property
@@ -218,25 +225,20 @@ class CoturnBackend(ServerProcess):
         with self._log_path.open(errors="replace") as log:
             return parse_usage(log)
 
-    async def _wait_ready(self, log_path: Path) -> None:
+    async def _wait_ready(self, turn: Child, log_path: Path) -> None:
         """Ready once coturn logs that its UDP listener is up on our address."""
-        assert self._proc is not None and self._config is not None
+        assert self._config is not None
         marker = f"{self._config.host}:{self._config.port}"
 
         async def listening() -> bool:
             return log_path.exists() and _listening(log_path.read_text("utf-8", "replace"), marker)
 
         await poll_until_ready(
-            self._proc,
-            listening,
-            READY_TIMEOUT_S,
-            READY_POLL_S,
-            log_path,
-            f"coturn did not listen on {marker}",
+            turn, listening, READY_TIMEOUT_S, READY_POLL_S, f"coturn did not listen on {marker}"
         )
 
     def data_paths(self) -> list[Path]:
-        """The generated config, pid file and coturn's SQLite user database (turndb)."""
+        """The pid file and coturn's SQLite user database (turndb)."""
         return [self._data_dir] if self._data_dir else []
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.metadata
 import sys
 from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.backends import Endpoint
-from harness.backends.process import ServerProcess, read_ready_line, spawn_server
-from harness.network import TestNetwork
+from harness.backends import BackendContext, Endpoint
+from harness.backends.process import ServerProcess, read_ready_line
 
 READY_TIMEOUT_S = 20.0
 
@@ -20,8 +18,11 @@ class EmbeddedBackend(ServerProcess):
     name = "embedded"
 
     def __init__(self) -> None:
-        self._proc: asyncio.subprocess.Process | None = None
+        self._children = []
         self._data_dir: Path | None = None
+
+    def missing(self) -> str | None:
+        return None  # part of imbench itself
 
     def describe(self) -> dict[str, Any]:
         from harness.backends import embedded_server
@@ -37,21 +38,22 @@ class EmbeddedBackend(ServerProcess):
             },
         }
 
-    async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint:
-        self._data_dir = data_dir
+    async def start(self, ctx: BackendContext) -> Endpoint:
+        self._data_dir = data_dir = ctx.data_dir
         argv = [
             sys.executable,
             "-m",
             "harness.backends.embedded_server",
             "--host",
-            net.server_host,
+            ctx.net.server_host,
             "--port",
             "0",
             "--data-dir",
             str(data_dir),
         ]
-        self._proc = await spawn_server(net, argv, log_path)
-        bound = await read_ready_line(self._proc, "READY", READY_TIMEOUT_S, log_path)
+        server = ctx.spawn("embedded", argv, stdout_pipe=True)
+        self._children = [server]
+        bound = await read_ready_line(server, "READY", READY_TIMEOUT_S)
         host, _, port = bound.rpartition(":")
         return Endpoint(host, int(port), "embedded-ws")
 

@@ -34,7 +34,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -271,36 +270,6 @@ async def _run(host: str, port: int) -> None:
     await stop.wait()
     server.close()
     await sfu.close()
-
-
-class SfuProcess:
-    """The SFU started as a child process (for scripts and tests; the orchestrator has its own
-    spawner). Optionally inside a network namespace via `ip netns exec`."""
-
-    def __init__(self, host: str = "127.0.0.1", netns: str | None = None) -> None:
-        argv = [sys.executable, "-m", "harness.backends.embedded_sfu", "--host", host]
-        if netns:
-            argv = ["ip", "netns", "exec", netns, *argv]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.wait(10)
-            raise RuntimeError(f"embedded SFU exited with {self.proc.returncode} before listening")
-        self.host, self.port = host, int(json.loads(line)["port"])
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """SIGTERM, then SIGKILL after `timeout_s`."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,23 +14,22 @@ Ready when `GET /janus/info` answers; stopped by SIGTERM (Janus takes 1-2 s), th
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import glob
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.backends import Endpoint
+from harness.backends import BackendContext, Endpoint
 from harness.backends.process import (
     ServerProcess,
     find_binary,
+    missing_binary,
     poll_until_ready,
-    spawn_server,
     version_output,
 )
+from harness.children import Child
 from harness.kernel.errors import BackendFailure, EnvironmentProblem
-from harness.network import TestNetwork
 from workloads.media.janus_signalling import ROOM_SETTINGS, JanusAddress, JanusError, http_json
 
 READY_TIMEOUT_S = 15.0
@@ -153,13 +152,23 @@ def janus_version() -> str:
 
 class JanusBackend(ServerProcess):
     name = "janus"
+    needs_namespace = True
 
     def __init__(self, http_port: int = 8088, session_timeout_s: int = 60) -> None:
         self._http_port = http_port
         self._session_timeout_s = session_timeout_s
         self._config: JanusConfig | None = None
-        self._proc: asyncio.subprocess.Process | None = None
+        self._children: list[Child] = []
         self._data_dir: Path | None = None
+
+    def missing(self) -> str | None:
+        absent = missing_binary("janus", INSTALL_HINT)
+        if absent is None:
+            try:
+                janus_lib_dir()
+            except EnvironmentProblem as exc:
+                return str(exc)
+        return absent
 
     def describe(self) -> dict[str, Any]:
         config: dict[str, Any] = {"http_port": self._http_port}
@@ -168,7 +177,8 @@ class JanusBackend(ServerProcess):
         config["videoroom"] = {"string_ids": True, "rooms": ROOM_SETTINGS}
         return {"name": self.name, "version": janus_version(), "config": config}
 
-    async def start(self, net: TestNetwork, data_dir: Path, log_path: Path) -> Endpoint:
+    async def start(self, ctx: BackendContext) -> Endpoint:
+        net, data_dir = ctx.net, ctx.data_dir
         if net.namespace is None:
             raise EnvironmentProblem(
                 "Janus needs the run's network namespace (root): it never gathers loopback ICE "
@@ -181,10 +191,9 @@ class JanusBackend(ServerProcess):
         data_dir.mkdir(parents=True, exist_ok=True)
         core = write_config(self._config, data_dir, janus_lib_dir())
         argv = [janus_binary(), "-F", str(data_dir), "-C", str(core), "-o"]
-        # Janus logs to stdout; send it to stderr (the log) so the unread stdout pipe never fills.
-        wrapped = ["sh", "-c", 'exec "$@" 1>&2', "janus", *argv]
-        self._proc = await spawn_server(net, wrapped, log_path)
-        await self._wait_ready(log_path)
+        janus = ctx.spawn("janus", argv)  # Janus logs to stdout: that goes to the log too
+        self._children = [janus]
+        await self._wait_ready(janus)
         return Endpoint(net.server_host, self._http_port, "janus-http")
 
     @property
@@ -194,8 +203,7 @@ class JanusBackend(ServerProcess):
             raise BackendFailure("Janus has not been started")
         return JanusAddress(self._config.host, self._config.http_port)
 
-    async def _wait_ready(self, log_path: Path) -> None:
-        assert self._proc is not None
+    async def _wait_ready(self, janus: Child) -> None:
 
         async def answers() -> bool:
             with contextlib.suppress(JanusError, OSError, ValueError):
@@ -204,12 +212,7 @@ class JanusBackend(ServerProcess):
             return False
 
         await poll_until_ready(
-            self._proc,
-            answers,
-            READY_TIMEOUT_S,
-            READY_POLL_S,
-            log_path,
-            "Janus did not answer /janus/info",
+            janus, answers, READY_TIMEOUT_S, READY_POLL_S, "Janus did not answer /janus/info"
         )
 
     def data_paths(self) -> list[Path]:

@@ -21,7 +21,7 @@ from locust.env import Environment
 
 from harness.drivers.messaging_config import DriverConfig
 from harness.kernel import records
-from harness.kernel.records import LineFile, RecordFile
+from harness.kernel.records import LineFile, MessagingProgress, RecordFile
 from harness.kernel.slots import Slot
 from workloads.messaging import Plan, Tally, bind_user_classes
 
@@ -58,19 +58,19 @@ def _percentile(sorted_values: list[int], q: float) -> float:
 def _stats_line(config: DriverConfig, tally: Tally, probe: LagProbe) -> str:
     lat = sorted(tally.latencies_us)
     tally.latencies_us = []
-    line = {
-        "t_ns": time.monotonic_ns(),
-        "generator": config.generator,
-        "users_connected": tally.connected,
-        "sent": tally.sent_count,
-        "received": tally.recv_count,
-        "latency_ms_p50": _percentile(lat, 0.50) / 1000,
-        "latency_ms_p95": _percentile(lat, 0.95) / 1000,
-        "loop_lag_ms_max": probe.take_max_ms(),
-        "send_lag_ms_max": tally.send_lag_max_ns / 1e6,
-    }
+    line = MessagingProgress(
+        t_ns=time.monotonic_ns(),
+        generator=config.generator,
+        users_connected=tally.connected,
+        sent=tally.sent_count,
+        received=tally.recv_count,
+        latency_ms_p50=_percentile(lat, 0.50) / 1000,
+        latency_ms_p95=_percentile(lat, 0.95) / 1000,
+        loop_lag_ms_max=probe.take_max_ms(),
+        send_lag_ms_max=tally.send_lag_max_ns / 1e6,
+    )
     tally.send_lag_max_ns = 0
-    return json.dumps(line)
+    return line.to_json()
 
 
 def _open_tally(config: DriverConfig) -> Tally:

@@ -33,6 +33,7 @@ from aiortc import RTCConfiguration
 
 from harness.kernel import exitcodes
 from harness.kernel.errors import BadInput, ImbenchError
+from harness.kernel.records import MediaProgress
 from workloads.media import encoded
 from workloads.media.clips import ClipInfo, ClipSpec, ensure_clip, video_spec
 from workloads.media.httpjson import SignallingError
@@ -227,15 +228,13 @@ def _lag_record(session: MediaSession, probe: LagProbe) -> LoopLag:
 
 def _progress(samples: list[StreamSample], lag: LoopLag) -> str:
     received = [s for s in samples if s.direction == "recv"]
-    return json.dumps(
-        {
-            "recv_streams": len(received),
-            "recv_mbps": round(sum(s.payload_mbps for s in received), 3),
-            "recv_lost": sum(s.packets_lost for s in received),
-            "send_streams": len(samples) - len(received),
-            "loop_lag_ms_max": round(lag.lag_ms_max, 1),
-        }
-    )
+    return MediaProgress(
+        recv_streams=len(received),
+        recv_mbps=round(sum(s.payload_mbps for s in received), 3),
+        recv_lost=sum(s.packets_lost for s in received),
+        send_streams=len(samples) - len(received),
+        loop_lag_ms_max=round(lag.lag_ms_max, 1),
+    ).to_json()
 
 
 async def _load_phase(

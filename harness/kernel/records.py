@@ -7,9 +7,11 @@ Each tuple below is the column order of one file kind; `RecordFile` and `LineFil
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 SENT_COLUMNS = ("t_ns", "sched_ns", "user", "kind", "target", "seq", "payload_bytes", "frame_bytes")
 """One row per message sent. kind: 0 chat, 1 group; target: peer user (chat) or room (group)."""
@@ -51,6 +53,89 @@ def raw_file(kind: str, generator: int) -> str:
     """File name under raw/ for one generator's records of `kind` (sent, recv, events, stats)."""
     suffix = "jsonl" if kind == "stats" else "csv"
     return f"{kind}-{generator}.{suffix}"
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """One meter reading (a row of raw/samples.csv): cumulative counters; None where a column
+    does not apply to the source."""
+
+    t_ns: int
+    source: str
+    cpu_user_s: float | None = None
+    cpu_system_s: float | None = None
+    rss_bytes: int | None = None
+    io_read_bytes: int | None = None
+    io_write_bytes: int | None = None
+    procs: int | None = None
+    rx_bytes: int | None = None
+    tx_bytes: int | None = None
+    rx_packets: int | None = None
+    tx_packets: int | None = None
+    storage_bytes: int | None = None
+
+    def as_row(self) -> tuple[object, ...]:
+        """The CSV row in SAMPLE_COLUMNS order (CPU seconds to the millisecond)."""
+        return tuple(_cell(getattr(self, name)) for name in SAMPLE_COLUMNS)
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return value
+
+
+def _from_json(cls: type[Any], text: str | bytes) -> Any:
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("a progress line must be a JSON object")
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class MessagingProgress:
+    """The line a Locust driver prints once a second (stdout, and raw/stats-<g>.jsonl)."""
+
+    t_ns: int
+    generator: int
+    users_connected: int
+    sent: int
+    received: int
+    latency_ms_p50: float
+    latency_ms_p95: float
+    loop_lag_ms_max: float
+    send_lag_ms_max: float
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> MessagingProgress:
+        """Parse one line; ValueError (or TypeError) when it is not one."""
+        line: MessagingProgress = _from_json(cls, text)
+        return line
+
+
+@dataclass(frozen=True)
+class MediaProgress:
+    """The line a media driver prints once a second (stdout)."""
+
+    recv_streams: int
+    recv_mbps: float
+    recv_lost: int
+    send_streams: int
+    loop_lag_ms_max: float
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> MediaProgress:
+        line: MediaProgress = _from_json(cls, text)
+        return line
 
 
 class RecordFile:

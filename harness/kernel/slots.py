@@ -7,6 +7,7 @@ free of Locust keeps gevent's monkey-patching out of every process but the drive
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from harness.kernel.payload import Payload
@@ -28,3 +29,19 @@ class Slot:
     @classmethod
     def from_list(cls, item: list[Any]) -> Slot:
         return cls(item[0], item[1], item[2], item[3], Payload(**item[4]))
+
+
+class MediaRole(StrEnum):
+    """What a media peer does: publish and subscribe (a call), publish only, subscribe only."""
+
+    PARTICIPANT = "participant"
+    PUBLISHER = "publisher"
+    VIEWER = "viewer"
+
+    @property
+    def publishes(self) -> bool:
+        return self in (MediaRole.PARTICIPANT, MediaRole.PUBLISHER)
+
+    @property
+    def subscribes(self) -> bool:
+        return self in (MediaRole.PARTICIPANT, MediaRole.VIEWER)

@@ -26,19 +26,27 @@ class ProcessSample:
 
 
 class ProcessTreeMeter:
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self._root = psutil.Process(pid)
+    """One source's processes (a backend may be several: a server and its database) and all
+    their descendants, summed."""
+
+    def __init__(self, pids: int | list[int]) -> None:
+        self.pids = [pids] if isinstance(pids, int) else list(pids)
+        self._roots = [psutil.Process(pid) for pid in self.pids]
 
     def read(self) -> ProcessSample | None:
-        """A reading of the whole tree, or None once the root process is gone."""
-        try:
-            tree = [self._root, *self._root.children(recursive=True)]
-            root_times = self._root.cpu_times()
-        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        """A reading of every tree, or None once every root process is gone."""
+        user = system = 0.0
+        tree: list[psutil.Process] = []
+        for root in self._roots:
+            try:
+                tree += [root, *root.children(recursive=True)]
+                root_times = root.cpu_times()
+            except (psutil.NoSuchProcess, psutil.ZombieProcess):
+                continue
+            user += root_times.children_user
+            system += root_times.children_system
+        if not tree:
             return None
-        user = root_times.children_user
-        system = root_times.children_system
         rss = read_bytes = write_bytes = procs = 0
         for proc in tree:
             try:

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from harness.kernel.records import RecordFile
+from harness.kernel.records import RecordFile, SampleRow
 from harness.meters.portwire import PortWireMeter
 from harness.meters.process import ProcessSample, ProcessTreeMeter
 from harness.meters.storage import StorageMeter
@@ -36,8 +36,8 @@ class Sampler:
     _cpu_history: dict[str, deque[tuple[int, float]]] = field(default_factory=dict)
     _wire_history: deque[tuple[int, int]] = field(default_factory=deque)
 
-    def add_process(self, source: str, pid: int) -> None:
-        self.processes[source] = ProcessTreeMeter(pid)
+    def add_process(self, source: str, pids: int | list[int]) -> None:
+        self.processes[source] = ProcessTreeMeter(pids)
         self._cpu_history[source] = deque()
 
     def sample_once(self) -> None:
@@ -50,21 +50,16 @@ class Sampler:
             self.latest_process[source] = reading
             self._track_cpu(source, now, reading.cpu_s)
             rows.append(
-                (
+                SampleRow(
                     now,
                     source,
-                    f"{reading.cpu_user_s:.3f}",
-                    f"{reading.cpu_system_s:.3f}",
-                    reading.rss_bytes,
-                    reading.io_read_bytes,
-                    reading.io_write_bytes,
-                    reading.procs,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                )
+                    cpu_user_s=reading.cpu_user_s,
+                    cpu_system_s=reading.cpu_system_s,
+                    rss_bytes=reading.rss_bytes,
+                    io_read_bytes=reading.io_read_bytes,
+                    io_write_bytes=reading.io_write_bytes,
+                    procs=reading.procs,
+                ).as_row()
             )
         if self.wire is not None:
             wire = self.wire.read()
@@ -79,9 +74,7 @@ class Sampler:
             if port_wire is not None:
                 rows.append(_wire_row(now, source, port_wire))
         if self.storage is not None:
-            rows.append(
-                (now, "storage", "", "", "", "", "", "", "", "", "", "", self.storage.read())
-            )
+            rows.append(SampleRow(now, "storage", storage_bytes=self.storage.read()).as_row())
         self.out.flush()
 
     def _track_cpu(self, source: str, now_ns: int, cpu_s: float) -> None:
@@ -115,14 +108,11 @@ class Sampler:
 
 
 def _wire_row(now_ns: int, source: str, wire: WireSample) -> tuple[object, ...]:
-    empty = ("",) * 6
-    return (
+    return SampleRow(
         now_ns,
         source,
-        *empty,
-        wire.rx_bytes,
-        wire.tx_bytes,
-        wire.rx_packets,
-        wire.tx_packets,
-        "",
-    )
+        rx_bytes=wire.rx_bytes,
+        tx_bytes=wire.tx_bytes,
+        rx_packets=wire.rx_packets,
+        tx_packets=wire.tx_packets,
+    ).as_row()

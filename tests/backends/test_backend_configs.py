@@ -12,8 +12,10 @@ from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from harness.backends import Backend, create_backend
 from harness.backends.coturn import CoturnBackend, CoturnConfig, parse_usage, turnserver_conf
 from harness.backends.janus import JanusBackend, JanusConfig, core_config, http_config, write_config
+from harness.children import ProcessScope
 from harness.kernel.errors import EnvironmentProblem
 from harness.network import NET_LOOPBACK, TestNetwork
+from tests.conftest import backend_context
 from workloads.media.janus_signalling import (
     JanusError,
     decode_codecs,
@@ -178,17 +180,19 @@ def test_relay_configuration_has_our_turn_server_only_and_the_relay_policy() -> 
 
 
 @pytest.mark.parametrize("name", ["janus", "coturn"])
-def test_janus_and_coturn_refuse_a_loopback_network(name: str, tmp_path: Path) -> None:
+def test_janus_and_coturn_refuse_a_loopback_network(
+    name: str, tmp_path: Path, process_scope: ProcessScope
+) -> None:
     backend = create_backend(name)
     assert isinstance(backend, JanusBackend | CoturnBackend)
     loopback = TestNetwork(NET_LOOPBACK, "127.0.0.1", "127.0.0.1", "lo")
     with pytest.raises(EnvironmentProblem, match="namespace"):
-        asyncio.run(backend.start(loopback, tmp_path, tmp_path / "log"))
-    assert backend.process is None
+        asyncio.run(backend.start(backend_context(loopback, tmp_path, name, process_scope)))
+    assert backend.processes() == []
     assert backend.describe()["name"] == name
 
 
 def test_both_adapters_satisfy_the_backend_protocol() -> None:
     backends: list[Backend] = [JanusBackend(), CoturnBackend()]  # mypy checks the protocol here
     assert [b.name for b in backends] == ["janus", "coturn"]
-    assert all(b.process is None and b.data_paths() == [] for b in backends)
+    assert all(b.processes() == [] and b.data_paths() == [] for b in backends)

@@ -20,7 +20,9 @@ from backend_helpers import (
 from harness.backends import create_backend
 from harness.backends.coturn import CoturnBackend, RelayUsage
 from harness.backends.janus import JanusBackend
+from harness.children import ProcessScope
 from harness.network import TestNetwork
+from tests.conftest import backend_context
 from workloads.media.janus_signalling import JanusVideoRoom
 from workloads.media.turn import connected_pair, relay_configuration
 
@@ -37,14 +39,14 @@ async def _final_usage(backend: CoturnBackend, allocations: int) -> RelayUsage:
 
 
 def test_a_relay_only_call_goes_through_coturn_at_target_and_its_bytes_are_counted(
-    run_net: TestNetwork, tmp_path: Path, clip_cache: Path
+    run_net: TestNetwork, tmp_path: Path, clip_cache: Path, process_scope: ProcessScope
 ) -> None:
     backend = create_backend("coturn")
     assert isinstance(backend, CoturnBackend)
     sources = video_source(clip_cache)
 
     async def scenario() -> None:
-        await backend.start(run_net, tmp_path / "coturn", tmp_path / "coturn.log")
+        await backend.start(backend_context(run_net, tmp_path, "coturn", process_scope))
         try:
             wire_before = veth_bytes(run_net.meter_interface)
             with media_on([run_net.client_host]):
@@ -74,21 +76,22 @@ def test_a_relay_only_call_goes_through_coturn_at_target_and_its_bytes_are_count
         assert 2 * received_bytes < wire_bytes < 2.4 * received_bytes
 
     asyncio.run(scenario())
-    assert backend.process is not None and backend.process.returncode is not None
+    [turn] = backend.processes()
+    assert turn.returncode is not None
     assert "password" not in backend.describe()["config"]
 
 
 @pytest.mark.usefixtures("janus_installed")
 def test_relay_only_peers_publish_and_subscribe_through_janus_via_coturn(
-    run_net: TestNetwork, tmp_path: Path, clip_cache: Path
+    run_net: TestNetwork, tmp_path: Path, clip_cache: Path, process_scope: ProcessScope
 ) -> None:
     """Janus and coturn share the run namespace; the peers' only candidates are TURN relays."""
     turn, janus = CoturnBackend(), JanusBackend()
     sources = video_source(clip_cache)
 
     async def scenario() -> None:
-        await turn.start(run_net, tmp_path / "coturn", tmp_path / "coturn.log")
-        await janus.start(run_net, tmp_path / "janus", tmp_path / "janus.log")
+        await turn.start(backend_context(run_net, tmp_path, "coturn", process_scope))
+        await janus.start(backend_context(run_net, tmp_path, "janus", process_scope))
         room = JanusVideoRoom(janus.address, relay_configuration(turn.turn_server))
         try:
             with media_on([run_net.client_host]):

@@ -21,7 +21,9 @@ from backend_helpers import (
 
 from harness.backends import create_backend
 from harness.backends.janus import JanusBackend
+from harness.children import ProcessScope
 from harness.network import TestNetwork
+from tests.conftest import backend_context
 from workloads.media.janus_signalling import JanusError, JanusVideoRoom
 from workloads.media.judge import StreamVerdict
 from workloads.media.packets import ClipPackets
@@ -80,20 +82,20 @@ async def _call(
 
 @pytest.mark.parametrize("codec", ["vp8", "h264"])
 def test_a_publisher_reaches_a_subscriber_through_janus_at_target_without_loss(
-    codec: str, run_net: TestNetwork, tmp_path: Path, clip_cache: Path
+    codec: str, run_net: TestNetwork, tmp_path: Path, clip_cache: Path, process_scope: ProcessScope
 ) -> None:
     backend = create_backend("janus")
     assert isinstance(backend, JanusBackend)
     sources = video_source(clip_cache, codec)
 
     async def scenario() -> tuple[StreamVerdict, dict[str, float]]:
-        endpoint = await backend.start(run_net, tmp_path / "janus", tmp_path / "janus.log")
+        endpoint = await backend.start(backend_context(run_net, tmp_path, "janus", process_scope))
         assert (endpoint.host, endpoint.protocol) == (run_net.server_host, "janus-http")
-        assert backend.process is not None
+        [janus] = backend.processes()
         room = JanusVideoRoom(backend.address)
         try:
             with media_on([run_net.client_host]):
-                result = await _call(room, run_net, backend.process.pid, codec, sources)
+                result = await _call(room, run_net, janus.pid, codec, sources)
             assert _socket_addresses(run_net) <= {run_net.server_host}
         finally:
             await room.close()
@@ -108,18 +110,18 @@ def test_a_publisher_reaches_a_subscriber_through_janus_at_target_without_loss(
     assert verdict.frames_per_s > 29.0, verdict
     # Both legs (alice → Janus, Janus → bob) cross the veth, plus RTP/SRTP/UDP/IP headers.
     assert figures["payload_bytes"] < figures["wire_bytes"] < 1.2 * figures["payload_bytes"]
-    assert backend.process is not None and backend.process.returncode is not None
+    assert all(p.returncode is not None for p in backend.processes())
     assert _namespace_pids(run_net) == []
     assert backend.describe()["version"].startswith("1.")
 
 
 def test_janus_rejects_a_subscription_to_a_feed_that_does_not_exist(
-    run_net: TestNetwork, tmp_path: Path
+    run_net: TestNetwork, tmp_path: Path, process_scope: ProcessScope
 ) -> None:
     backend = JanusBackend()
 
     async def scenario() -> None:
-        await backend.start(run_net, tmp_path / "janus", tmp_path / "janus.log")
+        await backend.start(backend_context(run_net, tmp_path, "janus", process_scope))
         room = JanusVideoRoom(backend.address)
         try:
             with media_on([run_net.client_host]):
@@ -134,13 +136,13 @@ def test_janus_rejects_a_subscription_to_a_feed_that_does_not_exist(
 
 
 def test_keepalives_hold_a_session_that_janus_would_otherwise_expire(
-    run_net: TestNetwork, tmp_path: Path
+    run_net: TestNetwork, tmp_path: Path, process_scope: ProcessScope
 ) -> None:
     """Janus expires sessions after session_timeout even while a long poll is pending."""
     backend = JanusBackend(session_timeout_s=3)
 
     async def scenario() -> None:
-        await backend.start(run_net, tmp_path / "janus", tmp_path / "janus.log")
+        await backend.start(backend_context(run_net, tmp_path, "janus", process_scope))
         kept = JanusVideoRoom(backend.address, keepalive_s=1.0)
         idle = JanusVideoRoom(backend.address, keepalive_s=1000.0)
         try:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.embedded_sfu import SfuProcess
+from harness.backends.embedded_media import SfuProcess
 from harness.drivers.media_driver import MediaDriverConfig
 from harness.network import TestNetwork, create_network, remove_network
 from workloads.media.records import StreamSample

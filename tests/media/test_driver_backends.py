@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from harness.backends.coturn import CoturnBackend, RelayUsage
-from harness.backends.embedded_sfu import SfuProcess
+from harness.backends.embedded_media import SfuProcess
 from harness.backends.janus import JanusBackend
+from harness.children import ProcessScope
 from harness.drivers.media_driver import MediaDriverConfig
 from harness.network import TestNetwork
+from tests.conftest import backend_context
 from workloads.media.judge import StreamVerdict, judge_streams
 from workloads.media.records import StreamSample
 from workloads.media.sink import read_records, read_samples
@@ -93,11 +95,13 @@ def _received_bytes(samples: list[StreamSample]) -> int:
 
 
 @asynccontextmanager
-async def _sfu(kind: str, net: TestNetwork, tmp_path: Path) -> AsyncIterator[tuple[str, int]]:
+async def _sfu(
+    kind: str, net: TestNetwork, tmp_path: Path, scope: ProcessScope
+) -> AsyncIterator[tuple[str, int]]:
     """The SFU that the driver's `signalling` names, in the run namespace: its host and port."""
     if kind == "janus":
         janus = JanusBackend()
-        endpoint = await janus.start(net, tmp_path / "janus", tmp_path / "janus.log")
+        endpoint = await janus.start(backend_context(net, tmp_path, "janus", scope))
         try:
             yield endpoint.host, endpoint.port
         finally:
@@ -112,12 +116,15 @@ async def _sfu(kind: str, net: TestNetwork, tmp_path: Path) -> AsyncIterator[tup
 
 @_needs("janus", "install-janus")
 def test_the_driver_holds_a_one_to_one_through_janus_at_target_without_loss(
-    run_net: TestNetwork, tmp_path: Path, clip_cache: Path
+    run_net: TestNetwork,
+    tmp_path: Path,
+    clip_cache: Path,
+    process_scope: ProcessScope,
 ) -> None:
     out = tmp_path / "janus.jsonl"
 
     async def scenario() -> int:
-        async with _sfu("janus", run_net, tmp_path) as (host, port):
+        async with _sfu("janus", run_net, tmp_path, process_scope) as (host, port):
             config = _one_to_one(run_net, host, port, out, clip_cache)
             return await _run_driver(replace(config, signalling="janus"), tmp_path)
 
@@ -152,15 +159,19 @@ def _relayed(config: MediaDriverConfig, server: TurnServer) -> MediaDriverConfig
     "signalling", ["embedded", pytest.param("janus", marks=_needs("janus", "install-janus"))]
 )
 def test_the_driver_relays_a_one_to_one_through_coturn_to_the_sfu(
-    signalling: str, run_net: TestNetwork, tmp_path: Path, clip_cache: Path
+    signalling: str,
+    run_net: TestNetwork,
+    tmp_path: Path,
+    clip_cache: Path,
+    process_scope: ProcessScope,
 ) -> None:
     turn = CoturnBackend()
     out = tmp_path / "relayed.jsonl"
 
     async def scenario() -> tuple[int, RelayUsage]:
-        await turn.start(run_net, tmp_path / "coturn", tmp_path / "coturn.log")
+        await turn.start(backend_context(run_net, tmp_path, "coturn", process_scope))
         try:
-            async with _sfu(signalling, run_net, tmp_path) as (host, port):
+            async with _sfu(signalling, run_net, tmp_path, process_scope) as (host, port):
                 config = _one_to_one(run_net, host, port, out, clip_cache)
                 config = _relayed(replace(config, signalling=signalling), turn.turn_server)
                 code = await _run_driver(config, tmp_path)

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.backends.embedded_sfu import SfuProcess
+from harness.backends.embedded_media import SfuProcess
 from workloads.media.httpjson import request_json
 from workloads.media.judge import judge_streams
 from workloads.media.plan import expected_egress_mbps

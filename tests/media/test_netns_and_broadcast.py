@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.embedded_sfu import SfuProcess
+from harness.backends.embedded_media import SfuProcess
 from harness.drivers.media_driver import MediaDriverConfig
 from workloads.media.judge import judge_streams
 from workloads.media.records import StreamSample
