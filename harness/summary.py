@@ -10,8 +10,8 @@ import pandas as pd
 
 from harness import analysis as an
 from harness.analysis import Metric, Window, scalar
-from harness.kernel.status import RunStatus
 from harness.kernel import records
+from harness.kernel.status import RunStatus
 from harness.media_analysis import media_metrics
 
 
