@@ -29,6 +29,7 @@ def run_dir(tmp_path: Path) -> Path:
     folder = tmp_path / RUN_ID
     folder.mkdir()
     shutil.copy(FIXTURES / "summary_messaging.json", folder / "summary.json")
+    (folder / "manifest.json").write_text('{"run_id": "%s", "status": "ok"}' % RUN_ID)
     return folder
 
 
@@ -104,7 +105,7 @@ def test_cost_of_an_unknown_run_is_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["cost", "nope", "--results-dir", str(tmp_path)]) == exitcodes.BAD_INPUT
-    assert "a run folder, or the id of a folder under" in capsys.readouterr().err
+    assert "no run folder by that path, nor a run id under" in capsys.readouterr().err
 
 
 def test_cost_csv_matches_the_golden_file(
