@@ -4,7 +4,7 @@ Such a run's manifest still says `running`. When a later `imbench run` or `imben
 whose orchestrator process no longer exists on this host, it marks it `abandoned` and finishes it
 from what it recorded (raw/ is flushed every second), so its records stay readable; the private
 dir it left behind is removed. Its processes are already gone: they lived in the run's PID
-namespace (harness.children), which died with the orchestrator.
+namespace (harness.children), which died with the orchestrator; its network namespace is swept.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from harness.kernel.errors import BadInput
 from harness.kernel.runs import is_run_folder
 from harness.kernel.status import RunStatus
 from harness.manifest import Manifest
+from harness.network import can_use_netns, sweep_stale
 from harness.store import RunFolder
 
 
@@ -41,6 +42,8 @@ def settle_if_abandoned(folder: RunFolder) -> bool:
     if manifest.private_dir:
         with contextlib.suppress(OSError):
             shutil.rmtree(manifest.private_dir)
+    if can_use_netns():
+        sweep_stale()  # its network namespace, which only a live imbench removes
     manifest.end_utc = datetime.now(UTC).isoformat()
     state = RunState(RunStatus.ABANDONED, [abandoned_reason(manifest)], window_of(manifest))
     try:

@@ -43,6 +43,7 @@ SCOPE_PDEATHSIG = "pdeathsig"
 STOP_GRACE_S = 10.0
 FIND_PROGRAM_S = 5.0
 POLL_S = 0.05
+RUN_ENV = "IMBENCH_RUN"
 KEEPER_PREFIX = (
     "setpriv",
     "--pdeathsig",
@@ -161,7 +162,9 @@ def can_hold_a_pid_namespace() -> bool:
 class ProcessScope:
     """Every process of one run; `close()` (or the death of imbench) ends them all."""
 
-    def __init__(self, use_pid_namespace: bool | None = None) -> None:
+    def __init__(self, use_pid_namespace: bool | None = None, tag: str | None = None) -> None:
+        self.tag = tag
+        """Given to every child as IMBENCH_RUN (which run a process belongs to, for `ps` and tests)."""
         wanted = can_hold_a_pid_namespace() if use_pid_namespace is None else use_pid_namespace
         self.method = SCOPE_PID_NAMESPACE if wanted else SCOPE_PDEATHSIG
         self.children: list[Child] = []
@@ -210,6 +213,8 @@ class ProcessScope:
             outer = ["setpriv", "--pdeathsig", "KILL", "--"]
         else:
             outer = []
+        if self.tag is not None:
+            env = {**(os.environ if env is None else env), RUN_ENV: self.tag}
         log: IO[bytes] | int = subprocess.DEVNULL
         if log_path is not None:
             log = log_path.open("ab")

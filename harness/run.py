@@ -124,7 +124,7 @@ def _new_manifest(
         host=host_facts(),
         packages=package_versions(),
         git=git_commit(),
-        methods={**MEASUREMENT_METHODS, **scope.describe()},
+        methods={**MEASUREMENT_METHODS, **scope.describe(), "net_method": "none (not made yet)"},
         orchestrator=Orchestrator.this_process(),
         media_targets_mbps={str(g): v for g, v in media_targets_mbps(scenario).items()},
         private_dir=str(private_dir),
@@ -139,7 +139,7 @@ async def _execute(scenario: Scenario, opt: RunOptions) -> RunResult:
     label = "+".join(b.name for b in backends.values())
     folder = RunFolder.create(opt.results_dir, new_run_id(start, scenario.name, label))
     private_dir = Path(tempfile.mkdtemp(prefix=f"imbench-{folder.run_id}-"))
-    scope = ProcessScope()
+    scope = ProcessScope(tag=str(folder.path))
     manifest = _new_manifest(scenario, backends, folder.run_id, start, scope, private_dir)
     folder.write_manifest(manifest.to_json())
     _say(opt, f"imbench: run {folder.run_id} → {folder.path}")

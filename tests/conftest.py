@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from harness.backends import BackendContext
-from harness.children import ProcessScope
+from harness.children import RUN_ENV, ProcessScope
 from harness.network import TestNetwork, list_namespaces
 
 IMBENCH = [sys.executable, "-m", "harness.cli"]
@@ -92,12 +92,25 @@ def scenario_file(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+WRAPPERS = ("nsenter", "setpriv", "unshare")
+
+
 def run_processes(marker: str) -> list[psutil.Process]:
-    """Backend or generator processes whose command line mentions `marker` (e.g. a results dir)."""
+    """Backend or generator processes of runs whose folder or command line mentions `marker` (e.g.
+    a results dir): a run gives each of its processes IMBENCH_RUN=<run folder>."""
     found = []
     for proc in psutil.process_iter(["cmdline"]):
-        cmdline = " ".join(proc.info["cmdline"] or [])
-        if marker in cmdline and ("embedded_server" in cmdline or "locust_driver" in cmdline):
+        argv = proc.info["cmdline"] or []
+        cmdline = " ".join(argv)
+        if "embedded_server" not in cmdline and "locust_driver" not in cmdline:
+            continue
+        if argv and Path(argv[0]).name in WRAPPERS:
+            continue  # the run's own nsenter in front of the program, not the program
+        try:
+            run = proc.environ().get(RUN_ENV, "")
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            run = ""
+        if marker in cmdline or marker in run:
             found.append(proc)
     return found
 

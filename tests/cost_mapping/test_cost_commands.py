@@ -29,7 +29,7 @@ def run_dir(tmp_path: Path) -> Path:
     folder = tmp_path / RUN_ID
     folder.mkdir()
     shutil.copy(FIXTURES / "summary_messaging.json", folder / "summary.json")
-    (folder / "manifest.json").write_text('{"run_id": "%s", "status": "ok"}' % RUN_ID)
+    (folder / "manifest.json").write_text(f'{{"run_id": "{RUN_ID}", "status": "ok"}}')
     return folder
 
 
