@@ -2,7 +2,8 @@
 
 The run measures intensities (CPU per 1,000 messages, bytes per delivery, ...); the profile says
 how much of everything the product will do in a month. One record per TOML section. Format and
-defaults: `docs/cost.md` and `cost_mapping/profiles/default.toml`.
+defaults: `docs/cost.md` and `cost_mapping/profiles/default.toml`; read with the one config reader
+(`harness.kernel.config`), which reports every problem in the file at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-from cost_mapping.fields import Fields, load_toml
+from harness.kernel.config import Fields, read_toml
 
 ONE = Decimal(1)
 D = Decimal
@@ -89,56 +90,58 @@ def default_path() -> Path:
 
 
 def load_profile(path: Path | None) -> UsageProfile:
-    """The profile at `path`, or the shipped default when None."""
+    """The profile at `path`, or the shipped default when None; every problem reported at once."""
     path = path or default_path()
-    return parse_profile(Fields(str(path), load_toml(path)))
+    return parse_profile(Fields(str(path), read_toml(path, exact=True)))
 
 
 def parse_profile(f: Fields) -> UsageProfile:
-    f.only(("name", "description", "users", "messaging", "calls", "ai", "self_hosting"))
-    users = f.sub("users")
-    users.only(("peak_ccu", "mau"))
-    peak_ccu, mau = users.positive("peak_ccu"), users.positive("mau")
-    if peak_ccu > mau:
-        accepted = (
-            f"at most users.mau ({mau}): a peak of connected users cannot exceed the month's users"
-        )
-        raise users.bad("peak_ccu", peak_ccu, accepted)
-    return UsageProfile(
+    """The profile in `f` (a file's top table); raises one BadInput listing every problem."""
+    f.allow(("name", "description", "users", "messaging", "calls", "ai", "self_hosting"))
+    users = f.table("users")
+    users.allow(("peak_ccu", "mau"))
+    peak_ccu = users.decimal("peak_ccu", above=True)
+    mau = users.decimal("mau", above=True)
+    if users.valid("peak_ccu", "mau") and peak_ccu > mau:
+        accepted = f"must be at most users.mau ({mau}): a peak of connected users cannot exceed the month's users"
+        users.bad("peak_ccu", peak_ccu, accepted)
+    profile = UsageProfile(
         name=f.text("name"),
         description=f.text("description", ""),
         peak_ccu=peak_ccu,
         mau=mau,
-        messaging=_messaging(f.sub("messaging")),
-        calls=_calls(f.sub("calls")),
-        ai=_ai(f.sub("ai")),
-        self_hosting=_self_hosting(f.sub("self_hosting")),
+        messaging=_messaging(f.table("messaging")),
+        calls=_calls(f.table("calls")),
+        ai=_ai(f.table("ai")),
+        self_hosting=_self_hosting(f.table("self_hosting")),
         source=f.source,
     )
+    f.finish()
+    return profile
 
 
 def _fraction(f: Fields, key: str, default: str) -> Decimal:
-    value = f.number(key, D(default))
-    if value > 1:
-        raise f.bad(key, value, "a fraction between 0 and 1")
+    value = f.decimal(key, D(default))
+    if f.valid(key) and value > 1:
+        f.bad(key, value, "must be a fraction between 0 and 1")
     return value
 
 
 def _messaging(f: Fields) -> Messaging:
-    f.only(tuple(Messaging.__dataclass_fields__))
+    f.allow(tuple(Messaging.__dataclass_fields__))
     return Messaging(
-        messages_per_user_per_day=f.number("messages_per_user_per_day", D(0)),
+        messages_per_user_per_day=f.decimal("messages_per_user_per_day", D(0)),
         group_message_share=_fraction(f, "group_message_share", "0"),
-        group_size=f.number("group_size", D(8), minimum=D(2)),
-        message_bytes_mean=f.positive("message_bytes_mean", D(200)),
-        retention_days=f.number("retention_days", D(365)),
-        files_gb_per_user=f.number("files_gb_per_user", D(0)),
-        peak_to_mean=f.number("peak_to_mean", D(3), minimum=ONE),
+        group_size=f.decimal("group_size", D(8), minimum=D(2)),
+        message_bytes_mean=f.decimal("message_bytes_mean", D(200), above=True),
+        retention_days=f.decimal("retention_days", D(365)),
+        files_gb_per_user=f.decimal("files_gb_per_user", D(0)),
+        peak_to_mean=f.decimal("peak_to_mean", D(3), minimum=ONE),
     )
 
 
 def _calls(f: Fields) -> Calls:
-    f.only(
+    f.allow(
         (
             "call_minutes_per_user_per_month",
             "participants_per_call",
@@ -148,18 +151,18 @@ def _calls(f: Fields) -> Calls:
             "bitrate_mbps",
         )
     )
-    participants = f.number("participants_per_call", D(2), minimum=ONE)
-    if participants != participants.to_integral_value():
-        raise f.bad("participants_per_call", participants, "a whole number >= 1")
+    participants = f.decimal("participants_per_call", D(2), minimum=ONE)
+    if f.valid("participants_per_call") and participants != participants.to_integral_value():
+        f.bad("participants_per_call", participants, "must be a whole number >= 1")
     width, height = _resolution(f)
     return Calls(
-        call_minutes_per_user_per_month=f.number("call_minutes_per_user_per_month", D(0)),
+        call_minutes_per_user_per_month=f.decimal("call_minutes_per_user_per_month", D(0)),
         participants_per_call=participants,
-        mean_call_minutes=f.positive("mean_call_minutes", D(15)),
+        mean_call_minutes=f.decimal("mean_call_minutes", D(15), above=True),
         video_share=_fraction(f, "video_share", "1"),
         width_px=width,
         height_px=height,
-        bitrate_mbps=f.positive("bitrate_mbps", D("1.5")),
+        bitrate_mbps=f.decimal("bitrate_mbps", D("1.5"), above=True),
     )
 
 
@@ -167,19 +170,21 @@ def _resolution(f: Fields) -> tuple[int, int]:
     text = f.text("resolution", "1280x720")
     match = re.fullmatch(r"([1-9][0-9]{1,4})x([1-9][0-9]{1,4})", text)
     if not match:
-        raise f.bad("resolution", text, "WIDTHxHEIGHT in pixels, e.g. 1280x720")
+        if f.valid("resolution"):
+            f.bad("resolution", text, "must be WIDTHxHEIGHT in pixels, e.g. 1280x720")
+        return 1280, 720
     return int(match.group(1)), int(match.group(2))
 
 
 def _ai(f: Fields) -> Ai:
     names = tuple(Ai.__dataclass_fields__)
-    f.only(names)
-    return Ai(*(f.number(name, D(0)) for name in names))
+    f.allow(names)
+    return Ai(*(f.decimal(name, D(0)) for name in names))
 
 
 def _self_hosting(f: Fields) -> SelfHosting:
-    f.only(tuple(SelfHosting.__dataclass_fields__))
+    f.allow(tuple(SelfHosting.__dataclass_fields__))
     utilisation = _fraction(f, "target_cpu_utilisation", "0.6")
-    if utilisation == 0:
-        raise f.bad("target_cpu_utilisation", utilisation, "a fraction above 0 and at most 1")
-    return SelfHosting(utilisation, f.number("headroom", D("0.25")))
+    if f.valid("target_cpu_utilisation") and utilisation == 0:
+        f.bad("target_cpu_utilisation", utilisation, "must be a fraction above 0 and at most 1")
+    return SelfHosting(utilisation, f.decimal("headroom", D("0.25")))

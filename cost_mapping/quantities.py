@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cost_mapping import meters as canon
 from cost_mapping.display import num
-from cost_mapping.fields import Fields, load_toml
+from harness.kernel.config import Fields, read_toml
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,10 @@ def zero_filled(quantities: Mapping[str, Quantity], source: str) -> dict[str, Qu
 
 def load_usage(path: Path) -> dict[str, Quantity]:
     """Raw canonical quantities from a TOML file: `name = number` per meter, at top level."""
-    f = Fields(str(path), load_toml(path))
-    f.only(canon.NAMES)
+    f = Fields(str(path), read_toml(path, exact=True))
+    f.allow(canon.NAMES, "a canonical meter")
+    given_values = {name: f.decimal(name) for name in f.given_keys() if name in canon.NAMES}
+    f.finish()
     return zero_filled(
-        {name: given(name, f.number(name), path.name) for name in f.table}, path.name
+        {name: given(name, value, path.name) for name, value in given_values.items()}, path.name
     )

@@ -1,4 +1,6 @@
-"""Read and validate price sheets (TOML). Every rejection names file, field, value, accepted."""
+"""Read and validate price sheets (TOML) with the one config reader (`harness.kernel.config`):
+every problem in a sheet is reported at once, each naming file, field, value and what is accepted.
+Cross-field checks (tier bands, class order, meter ids) run only on fields that were valid."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from pathlib import Path
 from cost_mapping import meters as canon
 from cost_mapping.allowance import TopUp
 from cost_mapping.counting import PixelClass
-from cost_mapping.fields import Fields, Shown, load_toml
 from cost_mapping.rounding import SCOPES
 from cost_mapping.sheet import (
     CATEGORIES,
@@ -26,6 +27,7 @@ from cost_mapping.sheet import (
     Term,
 )
 from cost_mapping.tiers import Band, band_problem
+from harness.kernel.config import Fields, Shown, read_toml
 from harness.kernel.errors import BadInput
 
 SHEET_FIELDS = (
@@ -95,90 +97,97 @@ def load_sheets(refs: list[str] | None) -> tuple[PriceSheet, ...]:
 
 
 def load_sheet(path: Path) -> PriceSheet:
-    return parse_sheet(Fields(str(path), load_toml(path)), path.stem)
+    return parse_sheet(Fields(str(path), read_toml(path, exact=True)), path.stem)
 
 
 def parse_sheet(f: Fields, stem: str) -> PriceSheet:
-    f.only(SHEET_FIELDS)
+    """The sheet in `f` (the top table of a file named `stem`.toml); raises every problem at once."""
+    f.allow(SHEET_FIELDS)
     sheet_id = f.text("id")
-    if sheet_id != stem:
-        raise f.bad("id", sheet_id, f"the file's name without .toml ({stem!r})")
+    if f.valid("id") and sheet_id != stem:
+        f.bad("id", sheet_id, f"must be the file's name without .toml ({stem!r})")
     evidence = f.choice("evidence", EVIDENCE)
-    meters = tuple(_meter(m, evidence) for m in f.subs("meters"))
-    if not meters:
-        raise f.bad("meters", [], "at least one [[meters]] table")
+    meter_tables = f.tables("meters")
+    meters = tuple(_meter(m, evidence) for m in meter_tables)
+    if f.valid("meters") and not meters:
+        f.bad("meters", [], "must be at least one [[meters]] table")
     ids = [m.id for m in meters]
     for i, meter_id in enumerate(ids):
-        if meter_id in ids[:i]:
-            raise f.bad(f"meters[{i}].id", meter_id, "an id not used by another meter")
-    plans = _plans(f, meters, evidence)
-    source_url = _source_url(f)
-    return PriceSheet(
+        if f.valid(f"meters[{i}].id") and meter_id in ids[:i]:
+            f.bad(f"meters[{i}].id", meter_id, "must be an id not used by another meter")
+    # Plans, allowances and top-ups are checked against the meter ids only when those are sure.
+    ids_known = isinstance(f.raw("meters"), list) and all(m.valid("id") for m in meter_tables)
+    plans = _plans(f, meters, evidence, ids_known)
+    sheet = PriceSheet(
         id=sheet_id,
         vendor=f.text("vendor"),
         product=f.text("product"),
         category=f.choice("category", CATEGORIES),
         currency=f.choice("currency", ("USD",)),
         effective_date=f.date("effective_date"),
-        source_url=source_url,
+        source_url=_source_url(f),
         retrieved_date=f.date("retrieved_date"),
         evidence=evidence,
         notes=f.text("notes", ""),
         meters=meters,
-        free=tuple(_free(a, ids) for a in f.subs("free")),
+        free=tuple(_free(a, ids, ids_known) for a in f.tables("free")),
         plans=plans,
         pay_as_you_go=f.flag("pay_as_you_go", not plans),
-        topups=tuple(_topup(t, ids) for t in f.subs("topups")),
-        minimum_monthly_fee_usd=f.number("minimum_monthly_fee", Decimal(0)),
-        unpriced=_unpriced(f.sub("unpriced")),
+        topups=tuple(_topup(t, ids, ids_known) for t in f.tables("topups")),
+        minimum_monthly_fee_usd=f.decimal("minimum_monthly_fee", Decimal(0)),
+        unpriced=_unpriced(f.table("unpriced")),
         path=f.source,
     )
+    f.finish()
+    return sheet
 
 
-def _plans(f: Fields, meters: tuple[Meter, ...], evidence: str) -> tuple[Plan, ...]:
-    plans = tuple(_plan(p, meters, evidence) for p in f.subs("plans"))
-    if not plans and not f.flag("pay_as_you_go", True):
-        accepted = "true, or at least one [[plans]]: otherwise nothing can be bought"
-        raise f.bad("pay_as_you_go", False, accepted)
+def _plans(
+    f: Fields, meters: tuple[Meter, ...], evidence: str, ids_known: bool
+) -> tuple[Plan, ...]:
+    plans = tuple(_plan(p, meters, evidence, ids_known) for p in f.tables("plans"))
+    if f.valid("plans") and not plans and not f.flag("pay_as_you_go", True):
+        accepted = (
+            "must be true, or there must be at least one [[plans]]: otherwise nothing can be bought"
+        )
+        f.bad("pay_as_you_go", False, accepted)
     return plans
 
 
 def _source_url(f: Fields) -> str:
-    if not f.has("source_url"):
-        accepted = "the http(s) URL of the price page (required: every price needs its source)"
-        raise f.bad("source_url", None, accepted)
+    accepted = "the http(s) URL of the price page (every price needs its source)"
+    if not f.require("source_url", accepted):
+        return ""
     source_url = f.text("source_url")
-    if not source_url.startswith(("https://", "http://")):
-        raise f.bad("source_url", source_url, "an http(s) URL of the price page")
+    if f.valid("source_url") and not source_url.startswith(("https://", "http://")):
+        f.bad("source_url", source_url, "must be an http(s) URL of the price page")
     return source_url
 
 
 def _meter(f: Fields, sheet_evidence: str) -> Meter:
-    f.only(METER_FIELDS)
+    f.allow(METER_FIELDS)
     unit = f.choice("unit", canon.BILLING_UNITS)
     mode = f.choice("mode", MODES, "per_unit")
     if f.has("quantity") == f.has("terms"):
-        raise f.bad(
-            "quantity", f.table.get("quantity"), "exactly one of `quantity` or [[meters.terms]]"
-        )
+        accepted = "exactly one of `quantity` or [[meters.terms]]"
+        f.bad("quantity", f.raw("quantity"), f"must be given as {accepted}")
     terms = (
-        (_term(Fields(f.source, {"quantity": f.table["quantity"]}, f.prefix), unit),)
+        (_term(f.part(("quantity",)), unit, f.valid("unit")),)
         if f.has("quantity")
-        else tuple(_term(t, unit) for t in f.subs("terms"))
+        else tuple(_term(t, unit, f.valid("unit")) for t in f.tables("terms"))
     )
-    if not terms:
-        raise f.bad("terms", [], "at least one term")
-    per = f.positive("per", Decimal(1))
-    rate = f.optional_number("rate")
+    if f.valid("quantity", "terms") and not terms:
+        f.bad("terms", [], "must be at least one term")
+    per = f.decimal("per", Decimal(1), above=True)
+    rate = f.optional_decimal("rate")
     bands = _bands(f) if mode in ("graduated", "volume") else ()
-    if mode in ("graduated", "volume") and rate is not None:
-        raise f.bad("rate", rate, f"no `rate` in {mode} mode: give each band's rate in `tiers`")
-    block_units = f.positive("block_units") if mode == "block" else None
-    if any(c.rate_usd is not None for t in terms for c in t.classes) and (
-        len(terms) > 1 or mode != "per_unit"
-    ):
-        raise f.bad(
-            "terms", "class rates", "class rates only on a per_unit meter with a single term"
+    if mode in ("graduated", "volume") and rate is not None and f.valid("mode", "rate"):
+        f.bad("rate", rate, f"must be left out in {mode} mode: give each band's rate in `tiers`")
+    block_units = f.decimal("block_units", above=True) if mode == "block" else None
+    class_rates = any(c.rate_usd is not None for t in terms for c in t.classes)
+    if class_rates and (len(terms) > 1 or mode != "per_unit") and f.valid("mode", "terms"):
+        f.bad(
+            "terms", Shown("class rates"), "class rates only on a per_unit meter with a single term"
         )
     return Meter(
         id=f.text("id"),
@@ -191,34 +200,36 @@ def _meter(f: Fields, sheet_evidence: str) -> Meter:
         rate_usd=rate,
         bands=bands,
         block_units=block_units,
-        size_unit_bytes=f.positive("size_unit_bytes") if f.has("size_unit_bytes") else None,
-        rounding=_rounding(f.sub("rounding")) if f.has("rounding") else None,
+        size_unit_bytes=f.optional_decimal("size_unit_bytes", above=True),
+        rounding=_rounding(f.table("rounding")) if f.has("rounding") else None,
         ref=f.text("ref"),
         evidence=f.choice("evidence", EVIDENCE, sheet_evidence),
     )
 
 
-def _term(f: Fields, unit: str) -> Term:
-    f.only(("quantity", "factor", "classify_by", "classes"))
+def _term(f: Fields, unit: str, unit_known: bool) -> Term:
+    f.allow(("quantity", "factor", "classify_by", "classes"))
     quantity = f.choice("quantity", BILLABLE)
-    conversion = canon.CONVERSIONS.get((canon.BY_NAME[quantity].unit, unit))
-    if conversion is None and not f.has("factor"):
-        raise f.bad(
+    measured_unit = canon.BY_NAME[quantity].unit
+    conversion = canon.CONVERSIONS.get((measured_unit, unit))
+    if conversion is None and not f.has("factor") and unit_known and f.valid("quantity"):
+        f.bad(
             "factor",
             None,
-            f"a factor (billing {unit} per {canon.BY_NAME[quantity].unit} of {quantity}): "
+            f"is required: a factor (billing {unit} per {measured_unit} of {quantity}): "
             "these units do not convert by themselves",
         )
-    factor = (conversion or Decimal(1)) * f.positive("factor", Decimal(1))
+    factor = (conversion or Decimal(1)) * f.decimal("factor", Decimal(1), above=True)
     classify_by = f.choice("classify_by", ATTRIBUTES) if f.has("classify_by") else None
-    classes = tuple(_pixel_class(c) for c in f.subs("classes"))
-    if (classify_by is None) != (not classes):
-        raise f.bad("classes", len(classes), "`classify_by` and [[classes]] together, or neither")
-    problem = _class_problem(classes)
-    if problem:
-        raise f.bad(
-            "classes", [c.name for c in classes], f"classes ordered by max_pixels: {problem}"
-        )
+    classes = tuple(_pixel_class(c) for c in f.tables("classes"))
+    if f.valid("classify_by", "classes"):
+        if (classify_by is None) != (not classes):
+            accepted = "`classify_by` and [[classes]] together, or neither"
+            f.bad("classes", len(classes), f"must come as {accepted}")
+        problem = _class_problem(classes)
+        if problem:
+            accepted = f"must be classes ordered by max_pixels: {problem}"
+            f.bad("classes", [c.name for c in classes], accepted)
     return Term(quantity, factor, classify_by, classes)
 
 
@@ -232,82 +243,90 @@ def _class_problem(classes: tuple[PixelClass, ...]) -> str | None:
     if len(bounded) != len(edges) - 1:
         return "only the last class may omit max_pixels"
     if any(b <= a for a, b in pairwise(bounded)):
-        return f"max_pixels must grow from class to class, got {bounded}"
+        return f"max_pixels must grow from class to class, got {', '.join(map(str, bounded))}"
     return None
 
 
 def _pixel_class(f: Fields) -> PixelClass:
-    f.only(("name", "max_pixels", "ratio", "rate"))
+    f.allow(("name", "max_pixels", "ratio", "rate"))
     return PixelClass(
         name=f.text("name"),
-        max_pixels=f.optional_number("max_pixels"),
-        ratio=f.positive("ratio", Decimal(1)),
-        rate_usd=f.optional_number("rate"),
+        max_pixels=f.optional_decimal("max_pixels"),
+        ratio=f.decimal("ratio", Decimal(1), above=True),
+        rate_usd=f.optional_decimal("rate"),
     )
 
 
 def _bands(f: Fields) -> tuple[Band, ...]:
     bands = []
-    for t in f.subs("tiers"):
-        t.only(("from", "to", "rate"))
-        end = t.optional_number("to")
-        bands.append(Band(t.number("from"), end, t.optional_number("rate")))
-    problem = band_problem(tuple(bands))
+    for t in f.tables("tiers"):
+        t.allow(("from", "to", "rate"))
+        end = t.optional_decimal("to")
+        bands.append(Band(t.decimal("from"), end, t.optional_decimal("rate")))
+    problem = band_problem(tuple(bands)) if f.valid("tiers") else None
     if problem:
         shown = Shown(", ".join(f"{b.start}..{'open' if b.end is None else b.end}" for b in bands))
-        raise f.bad("tiers", shown, f"tiers from 0 with no gap or overlap: {problem}")
+        f.bad("tiers", shown, f"must be tiers from 0 with no gap or overlap: {problem}")
     return tuple(bands)
 
 
 def _rounding(f: Fields) -> Rounding:
-    f.only(("step", "scope"))
-    return Rounding(f.positive("step"), f.choice("scope", SCOPES))
+    f.allow(("step", "scope"))
+    return Rounding(f.decimal("step", above=True), f.choice("scope", SCOPES))
 
 
-def _plan(f: Fields, meters: tuple[Meter, ...], sheet_evidence: str) -> Plan:
-    f.only(("id", "name", "fee", "included", "rates", "on_exceed", "minimum", "ref", "evidence"))
+def _plan(f: Fields, meters: tuple[Meter, ...], sheet_evidence: str, ids_known: bool) -> Plan:
+    f.allow(("id", "name", "fee", "included", "rates", "on_exceed", "minimum", "ref", "evidence"))
     ids = {m.id: m for m in meters}
-    included = _per_meter(f.sub("included"), ids)
-    rates = _per_meter(f.sub("rates"), ids)
+    included = _per_meter(f.table("included"), ids, ids_known)
+    rates = _per_meter(f.table("rates"), ids, ids_known)
     for meter_id in rates:
         if ids[meter_id].mode != "per_unit":
-            raise f.bad(f"rates.{meter_id}", rates[meter_id], "plan rates only for per_unit meters")
+            f.bad(f"rates.{meter_id}", rates[meter_id], "plan rates only for per_unit meters")
+    plan_id = f.text("id")
     return Plan(
-        id=f.text("id"),
-        name=f.text("name", f.text("id")),
-        fee_usd=f.number("fee"),
+        id=plan_id,
+        name=f.text("name", plan_id),
+        fee_usd=f.decimal("fee"),
         included=included,
         rates=rates,
         on_exceed=f.choice("on_exceed", ON_EXCEED, "bill_overage"),
-        minimum_usd=f.number("minimum", Decimal(0)),
+        minimum_usd=f.decimal("minimum", Decimal(0)),
         ref=f.text("ref"),
         evidence=f.choice("evidence", EVIDENCE, sheet_evidence),
     )
 
 
-def _per_meter(f: Fields, ids: dict[str, Meter]) -> dict[str, Decimal]:
-    f.only(tuple(ids), "a meter id of this sheet")
-    return {key: f.number(key) for key in f.table}
+def _per_meter(f: Fields, ids: dict[str, Meter], ids_known: bool) -> dict[str, Decimal]:
+    """`meter id = number` for each meter named; not judged while the meter ids are in doubt."""
+    if not ids_known:
+        f.abandon()
+        return {}
+    f.allow(ids, "a meter id of this sheet")
+    return {key: f.decimal(key) for key in f.given_keys() if key in ids}
 
 
-def _free(f: Fields, ids: list[str]) -> FreeAllowance:
-    f.only(("units", "meters", "lost_with_plan", "ref"))
+def _free(f: Fields, ids: list[str], ids_known: bool) -> FreeAllowance:
+    f.allow(("units", "meters", "lost_with_plan", "ref"))
     order = f.texts("meters")
-    if not order:
-        raise f.bad("meters", [], f"one or more meter ids: {', '.join(ids)}")
+    if f.valid("meters") and not order:
+        f.bad("meters", [], f"must be one or more meter ids: {', '.join(ids)}")
     for name in order:
-        if name not in ids:
-            raise f.bad("meters", name, f"a meter id of this sheet: {', '.join(ids)}")
-    return FreeAllowance(f.number("units"), order, f.flag("lost_with_plan", True), f.text("ref"))
+        if ids_known and name not in ids:
+            f.bad("meters", name, f"must be a meter id of this sheet: {', '.join(ids)}")
+    return FreeAllowance(f.decimal("units"), order, f.flag("lost_with_plan", True), f.text("ref"))
 
 
-def _topup(f: Fields, ids: list[str]) -> SheetTopUp:
-    f.only(("meter", "units", "price", "ref"))
+def _topup(f: Fields, ids: list[str], ids_known: bool) -> SheetTopUp:
+    f.allow(("meter", "units", "price", "ref"))
+    meter = f.choice("meter", ids) if ids_known else f.text("meter")
     return SheetTopUp(
-        f.choice("meter", ids), TopUp(f.positive("units"), f.number("price")), f.text("ref")
+        meter,
+        TopUp(f.decimal("units", above=True), f.decimal("price")),
+        f.text("ref"),
     )
 
 
 def _unpriced(f: Fields) -> dict[str, str]:
-    f.only(BILLABLE)
-    return {key: f.text(key) for key in f.table}
+    f.allow(BILLABLE)
+    return {key: f.text(key) for key in f.given_keys() if key in BILLABLE}

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cost_mapping.fields import as_decimal
+from harness.kernel.config import as_decimal
 from harness.kernel.errors import BadInput
 
 SCHEMA = "imbench.summary/1"

@@ -1,7 +1,9 @@
 """Scenario files (TOML): what to run, against which backend, for how long, on which network.
 
-A scenario is parsed and validated completely before anything starts; every rejection is a
-`BadInput` that names the file, the field, the bad value and what would be accepted.
+A scenario is parsed and validated completely before anything starts; a bad one is one `BadInput`
+listing every problem in the file, each naming the file, the field, the bad value and what would be
+accepted (`harness.kernel.config`, docs/config.md). Checks that depend on the machine (root,
+installed binaries) are not made here: parsing is pure.
 
     [scenario]
     name = "quickstart"
@@ -50,12 +52,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.kernel.errors import BadInput
+from harness.kernel.config import Fields, read_toml
 from harness.kernel.payload import MAX_PAYLOAD_BYTES, PAYLOAD_DISTRIBUTIONS, Payload
 
 KNOWN_BACKENDS = ("embedded",)
@@ -138,112 +139,47 @@ class Scenario:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class _Fields:
-    """Reads typed fields from one TOML table and rejects what is left over."""
-
-    def __init__(self, source: str, prefix: str, table: object) -> None:
-        if not isinstance(table, dict):
-            raise BadInput(source, prefix, table, "must be a table")
-        self.source = source
-        self.prefix = prefix
-        self.table: dict[str, Any] = dict(table)
-
-    def _name(self, key: str) -> str:
-        return f"{self.prefix}.{key}" if self.prefix else key
-
-    def _take(self, key: str, default: object) -> object:
-        if key in self.table:
-            return self.table.pop(key)
-        if default is _REQUIRED:
-            raise BadInput(self.source, self._name(key), None, "is required")
-        return default
-
-    def string(self, key: str, default: object = None, choices: tuple[str, ...] = ()) -> str:
-        value = self._take(key, _REQUIRED if default is None else default)
-        if not isinstance(value, str) or not value:
-            raise BadInput(self.source, self._name(key), value, "must be a non-empty string")
-        if choices and value not in choices:
-            raise BadInput(
-                self.source, self._name(key), value, f"must be one of {', '.join(choices)}"
-            )
-        return value
-
-    def integer(self, key: str, default: object = None, minimum: int = 0) -> int:
-        value = self._take(key, _REQUIRED if default is None else default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise BadInput(self.source, self._name(key), value, f"must be an integer >= {minimum}")
-        return value
-
-    def number(
-        self, key: str, default: object = None, minimum: float = 0.0, above: bool = False
-    ) -> float:
-        value = self._take(key, _REQUIRED if default is None else default)
-        is_number = isinstance(value, int | float) and not isinstance(value, bool)
-        if is_number and (value > minimum if above else value >= minimum):  # type: ignore[operator]
-            return float(value)  # type: ignore[arg-type]
-        bound = f"> {minimum:g}" if above else f">= {minimum:g}"
-        raise BadInput(self.source, self._name(key), value, f"must be a number {bound}")
-
-    def table_of(self, key: str) -> object:
-        return self._take(key, {})
-
-    def done(self) -> None:
-        for key, value in self.table.items():
-            raise BadInput(self.source, self._name(key), value, "unknown key")
-
-
-_REQUIRED = object()
-
-
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raise BadInput naming file, field and value."""
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(source, "", str(path), f"cannot be read ({exc.strerror})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(source, "", "(file)", f"is not valid TOML: {exc}") from exc
-    return parse_scenario(data, source)
+    """Read and validate a scenario file; raise one BadInput naming every problem in it."""
+    return parse_scenario(read_toml(path, exact=False), str(path))
 
 
 def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    top = _Fields(source, "", data)
-    head = _Fields(source, "scenario", top.table_of("scenario"))
-    network = _Fields(source, "network", top.table_of("network"))
-    generators = _Fields(source, "generators", top.table_of("generators"))
-    media_head = _Fields(source, "media", top.table_of("media"))
-    raw_workloads = top._take("workload", _REQUIRED)
-    top.done()
+    """Validate parsed TOML; every problem in it is reported at once (`harness.kernel.config`)."""
+    top = Fields(source, data)
+    head, network = top.table("scenario"), top.table("network")
+    generators, media_head = top.table("generators"), top.table("media")
+    items = top.tables("workload", required=True)
 
-    name = head.string("name")
-    backend = head.string("backend", "embedded", KNOWN_BACKENDS)
+    name = head.text("name")
+    backend = head.choice("backend", KNOWN_BACKENDS, "embedded")
     duration_s = head.number("duration_s", minimum=0.0, above=True)
     ramp_s = head.number("ramp_s", 0.0)
     drain_s = head.number("drain_s", 2.0)
     seed = head.integer("seed", 1)
     head.done()
-    network_mode = network.string("mode", "auto", NETWORK_MODES)
+    network_mode = network.choice("mode", NETWORK_MODES, "auto")
     network.done()
     processes = generators.integer("processes", 1, minimum=1)
     generators.done()
-    media_backend = media_head.string("backend", "embedded-sfu", KNOWN_MEDIA_BACKENDS)
-    turn = media_head.table.pop("turn", False)
-    if not isinstance(turn, bool):
-        raise BadInput(source, "media.turn", turn, "must be true or false")
+    media_backend = media_head.choice("backend", KNOWN_MEDIA_BACKENDS, "embedded-sfu")
+    turn = media_head.flag("turn", False)
     media_head.done()
 
-    if not isinstance(raw_workloads, list) or not raw_workloads:
-        raise BadInput(source, "workload", raw_workloads, "must be one or more [[workload]] tables")
-    parsed = [
-        _parse_any_workload(source, f"workload[{i}]", item) for i, item in enumerate(raw_workloads)
-    ]
+    if top.valid("workload") and not items:
+        top.bad("workload", [], "must be one or more [[workload]] tables")
+    parsed = [_parse_any_workload(item) for item in items]
     workloads = tuple(w for w in parsed if isinstance(w, Workload))
     media = tuple(w for w in parsed if isinstance(w, MediaWorkload))
-    if workloads and processes > sum(w.users for w in workloads):
-        raise BadInput(source, "generators.processes", processes, "must not exceed the total users")
+    messaging_users_known = all(i.valid("users") for i in items if i.raw("kind") in MESSAGING_KINDS)
+    if (
+        workloads
+        and generators.valid("processes")
+        and messaging_users_known
+        and processes > sum(w.users for w in workloads)
+    ):
+        generators.bad("processes", processes, "must not exceed the total users")
+    top.finish()
     return Scenario(
         name=name,
         backend=backend,
@@ -261,67 +197,73 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     )
 
 
-def _parse_any_workload(source: str, prefix: str, table: object) -> Workload | MediaWorkload:
-    fields = _Fields(source, prefix, table)
-    kind = fields.string("kind", choices=WORKLOAD_KINDS)
+def _parse_any_workload(fields: Fields) -> Workload | MediaWorkload | None:
+    """One [[workload]]; None when its kind is bad (its other keys are then not judged)."""
+    kind = fields.choice("kind", WORKLOAD_KINDS)
+    if not fields.valid("kind"):
+        fields.abandon()
+        return None
     if kind in MEDIA_KINDS:
         return _parse_media(fields, kind)
     return _parse_workload(fields, kind)
 
 
-def _parse_media(fields: _Fields, kind: str) -> MediaWorkload:
-    source, prefix = fields.source, fields.prefix
-    mode = fields.string("mode", "call", MEDIA_MODES)
+def _parse_media(fields: Fields, kind: str) -> MediaWorkload:
+    mode = fields.choice("mode", MEDIA_MODES, "call")
     users = fields.integer("users", minimum=1)
-    room_size = fields.integer("room_size", 2, minimum=2 if mode == "call" else 1)
+    calls = mode == "call" and fields.valid("mode")
+    room_size = fields.integer("room_size", 2, minimum=2 if calls else 1)
     if kind == "video":
-        codec = fields.string("codec", "vp8", VIDEO_CODECS)
-        resolution = fields.string("resolution", "480p", RESOLUTIONS)
+        codec = fields.choice("codec", VIDEO_CODECS, "vp8")
+        resolution = fields.choice("resolution", RESOLUTIONS, "480p")
         bitrate_mbps = fields.number("bitrate_mbps", 1.5, minimum=0.1)
-        if bitrate_mbps > 8:
-            raise BadInput(source, f"{prefix}.bitrate_mbps", bitrate_mbps, "must be <= 8 (Mbps)")
+        if fields.valid("bitrate_mbps") and bitrate_mbps > 8:
+            fields.bad("bitrate_mbps", bitrate_mbps, "must be <= 8 (Mbps)")
         audio_kbps = fields.integer("audio_bitrate_kbps", 0, minimum=0)
     else:
         codec, resolution, bitrate_mbps = "opus", "", 0.0
         audio_kbps = fields.integer("audio_bitrate_kbps", 32, minimum=6)
     processes = fields.integer("processes", 1, minimum=1)
     fields.done()
-    if users % room_size:
-        raise BadInput(
-            source, f"{prefix}.users", users, f"must be a multiple of room_size ({room_size})"
-        )
+    rooms_known = fields.valid("users", "room_size", "mode")
+    if rooms_known and users % room_size:
+        fields.bad("users", users, f"must be a multiple of room_size ({room_size})")
     media = MediaWorkload(
         kind, mode, users, room_size, codec, resolution, bitrate_mbps, audio_kbps, processes
     )
-    if processes > media.peers:
-        raise BadInput(
-            source, f"{prefix}.processes", processes, f"must not exceed the peers ({media.peers})"
-        )
+    if fields.valid("users", "room_size", "mode", "processes") and processes > media.peers:
+        fields.bad("processes", processes, f"must not exceed the peers ({media.peers})")
     return media
 
 
-def _parse_workload(fields: _Fields, kind: str) -> Workload:
-    source, prefix = fields.source, fields.prefix
+def _parse_workload(fields: Fields, kind: str) -> Workload:
     users = fields.integer("users", minimum=1)
     rate = fields.number("send_rate_per_user_hz", minimum=0.0, above=True)
     room_size = fields.integer("room_size", minimum=2) if kind == "group" else 2
-    payload = _parse_payload(source, f"{prefix}.payload", fields.table_of("payload"))
+    payload = _parse_payload(fields.table("payload"))
     fields.done()
-    if users % room_size:
+    if fields.valid("users", "room_size") and users % room_size:
         what = (
             "an even number (users form 1:1 pairs)"
             if kind == "chat"
             else f"a multiple of room_size ({room_size})"
         )
-        raise BadInput(source, f"{prefix}.users", users, f"must be {what}")
+        fields.bad("users", users, f"must be {what}")
     return Workload(
         kind=kind, users=users, send_rate_per_user_hz=rate, payload=payload, room_size=room_size
     )
 
 
-def _parse_payload(source: str, prefix: str, table: object) -> Payload:
-    fields = _Fields(source, prefix, table or {"distribution": "fixed", "bytes": 100})
-    dist = fields.string("distribution", choices=PAYLOAD_DISTRIBUTIONS)
+DEFAULT_PAYLOAD = Payload("fixed", bytes=100)
+
+
+def _parse_payload(fields: Fields) -> Payload:
+    if fields.valid() and not fields.given_keys():
+        return DEFAULT_PAYLOAD
+    dist = fields.choice("distribution", PAYLOAD_DISTRIBUTIONS)
+    if not fields.valid("distribution"):
+        fields.abandon()
+        return DEFAULT_PAYLOAD
     if dist == "fixed":
         payload = Payload(dist, bytes=fields.integer("bytes", minimum=1))
     elif dist == "uniform":
@@ -330,12 +272,9 @@ def _parse_payload(source: str, prefix: str, table: object) -> Payload:
             min_bytes=fields.integer("min_bytes", minimum=1),
             max_bytes=fields.integer("max_bytes", minimum=1),
         )
-        if payload.max_bytes < payload.min_bytes:
-            raise BadInput(
-                source,
-                f"{prefix}.max_bytes",
-                payload.max_bytes,
-                f"must be >= min_bytes ({payload.min_bytes})",
+        if fields.valid("min_bytes", "max_bytes") and payload.max_bytes < payload.min_bytes:
+            fields.bad(
+                "max_bytes", payload.max_bytes, f"must be >= min_bytes ({payload.min_bytes})"
             )
     else:
         payload = Payload(
@@ -346,8 +285,6 @@ def _parse_payload(source: str, prefix: str, table: object) -> Payload:
         )
     fields.done()
     largest = max(payload.bytes, payload.max_bytes)
-    if largest > MAX_PAYLOAD_BYTES:
-        raise BadInput(
-            source, prefix, largest, f"payload sizes must be <= {MAX_PAYLOAD_BYTES} bytes"
-        )
+    if fields.valid() and largest > MAX_PAYLOAD_BYTES:
+        fields.bad("", largest, f"payload sizes must be <= {MAX_PAYLOAD_BYTES} bytes")
     return payload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_defaults_are_filled_in_and_recorded() -> None:
             "scenario.backend",
             "kafka",
             "scenario.backend",
-            "must be one of embedded",
+            "must be one of: embedded",
         ),
         ("negative users are refused", "workload.0.users", -3, "workload[0].users", "integer >= 1"),
         (
@@ -80,18 +81,18 @@ def test_defaults_are_filled_in_and_recorded() -> None:
             "number > 0",
         ),
         (
-            "a misspelt key is an unknown key",
+            "a misspelt key beside the right one is unknown, with the key it resembles",
             "scenario.duraton_s",
             5,
             "scenario.duraton_s",
-            "unknown key",
+            "unknown key (did you mean duration_s?); a known field: backend, drain_s, duration_s",
         ),
         (
             "an unknown workload kind is refused",
             "workload.0.kind",
             "telepathy",
             "workload[0].kind",
-            "must be one of chat, group, video, voice",
+            "must be one of: chat, group, video, voice",
         ),
         (
             "an odd number of chat users cannot pair",
@@ -100,7 +101,13 @@ def test_defaults_are_filled_in_and_recorded() -> None:
             "workload[0].users",
             "even number",
         ),
-        ("a missing name is required", "scenario.name", ..., "scenario.name", "is required"),
+        (
+            "a missing name is required",
+            "scenario.name",
+            ...,
+            "scenario.name",
+            "is required: a non-empty string",
+        ),
         (
             "a boolean is not a rate",
             "workload.0.send_rate_per_user_hz",
@@ -143,6 +150,7 @@ def test_bad_scenarios_name_file_field_value_and_what_is_accepted(
 ) -> None:
     with pytest.raises(BadInput) as err:
         parse_scenario(with_change(path, value), "bad.toml")
+    assert len(err.value.problems) == 1, (case, str(err.value))
     assert err.value.field == field, case
     assert err.value.source == "bad.toml"
     assert accepted in str(err.value), case
@@ -254,7 +262,7 @@ def test_a_broadcast_adds_one_publisher_per_room_of_viewers() -> None:
         (
             "an unknown codec is named",
             {"codec": "av1"},
-            "workload[0].codec = 'av1': must be one of vp8, h264",
+            "workload[0].codec = 'av1': must be one of: vp8, h264",
         ),
         (
             "a bitrate above 8 Mbps is refused",
@@ -264,7 +272,7 @@ def test_a_broadcast_adds_one_publisher_per_room_of_viewers() -> None:
         (
             "an unknown resolution is refused",
             {"resolution": "4k"},
-            "workload[0].resolution = '4k': must be one of 480p, 720p",
+            "workload[0].resolution = '4k': must be one of: 480p, 720p",
         ),
         (
             "calls must fill whole rooms",
@@ -279,7 +287,8 @@ def test_a_broadcast_adds_one_publisher_per_room_of_viewers() -> None:
         (
             "voice has no video bitrate",
             {"kind": "voice", "bitrate_mbps": 1},
-            "workload[0].bitrate_mbps = 1: unknown key",
+            "workload[0].bitrate_mbps = 1: unknown key; a known field: "
+            "audio_bitrate_kbps, kind, mode, processes, room_size, users",
         ),
     ],
 )
@@ -326,3 +335,179 @@ def test_real_media_backends_refuse_loopback_before_anything_starts(
     assert done.returncode == exitcodes.BAD_INPUT, (case, done.stderr)
     assert f"{path}: {field}: needs a network namespace" in done.stderr, (case, done.stderr)
     assert not (tmp_path / "results").exists()
+
+
+THREE_MISTAKES = """\
+[scenario]
+name = "three"
+duraton_s = 5
+
+[[workload]]
+kind = "chat"
+users = 4
+send_rate_per_user_hz = 1.0
+
+[[workload]]
+kind = "group"
+users = 7
+room_size = 3
+send_rate_per_user_hz = 0.5
+
+[[workload]]
+kind = "video"
+users = 4
+codec = "av1"
+"""
+THREE_PROBLEMS = [
+    "scenario.duraton_s = 5: unknown key (did you mean duration_s? duration_s is required and "
+    "missing); a known field: backend, drain_s, duration_s, name, ramp_s, seed",
+    "workload[1].users = 7: must be a multiple of room_size (3)",
+    "workload[2].codec = 'av1': must be one of: vp8, h264",
+]
+
+
+def test_a_scenario_with_three_mistakes_reports_all_three_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "three.toml"
+    path.write_text(THREE_MISTAKES)
+    with pytest.raises(BadInput) as err:
+        load_scenario(path)
+    assert [str(p) for p in err.value.problems] == [f"{path}: {p}" for p in THREE_PROBLEMS]
+    assert str(err.value).startswith("3 problems:\n")
+
+
+def test_imbench_run_reports_all_three_mistakes_and_starts_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "three.toml"
+    path.write_text(THREE_MISTAKES)
+    results = tmp_path / "results"
+    command = [sys.executable, "-m", "harness.cli", "run", str(path), "--no-cost"]
+    done = subprocess.run(
+        [*command, "--results-dir", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == exitcodes.BAD_INPUT, done.stderr
+    for problem in THREE_PROBLEMS:
+        assert f"{path}: {problem}" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout == ""
+    assert not results.exists(), "no run folder for a refused scenario"
+
+
+def chat(**changes: object) -> dict[str, object]:
+    return {"kind": "chat", "users": 4, "send_rate_per_user_hz": 1.0, **changes}
+
+
+HEAD = {"name": "t", "duration_s": 5}
+
+
+@pytest.mark.parametrize(
+    ("case", "doc", "expected"),
+    [
+        (
+            "a misspelt table name stands for the required keys it holds",
+            {"scenaro": HEAD, "workload": [chat()]},
+            ["scenaro = {name = 't', duration_s = 5}: unknown key (did you mean scenario?); "],
+        ),
+        (
+            "a misspelt array of workloads stands for the required workload",
+            {"scenario": HEAD, "workloads": [chat()]},
+            [
+                "workloads = [{kind = 'chat', users = 4, send_rate_per_user_hz = 1.0}]: "
+                "unknown key (did you mean workload? workload is required and missing)"
+            ],
+        ),
+        (
+            "a misspelt kind is named once, not with every other key as unknown",
+            {"scenario": HEAD, "workload": [{"knd": "chat", "users": 4}]},
+            [
+                "workload[0].knd = 'chat': unknown key (did you mean kind? kind is required and missing)"
+            ],
+        ),
+        (
+            "an unknown kind does not make the workload's other keys unknown",
+            {"scenario": HEAD, "workload": [chat(kind="chatt")]},
+            [
+                "workload[0].kind = 'chatt': must be one of: chat, group, video, voice "
+                "(did you mean chat?)"
+            ],
+        ),
+        (
+            "an unknown value gets the nearest accepted one as a suggestion",
+            {"scenario": {**HEAD, "backend": "embeded"}, "workload": [chat()]},
+            ["scenario.backend = 'embeded': must be one of: embedded (did you mean embedded?)"],
+        ),
+        (
+            "a section that is not a table does not report its keys as missing",
+            {"scenario": 5, "workload": [chat()]},
+            ["scenario = 5: must be a table"],
+        ),
+        (
+            "bad users are not also checked against room_size or the generator count",
+            {
+                "scenario": HEAD,
+                "generators": {"processes": 9},
+                "workload": [chat(kind="group", users=-4, room_size=3)],
+            },
+            ["workload[0].users = -4: must be an integer >= 1"],
+        ),
+        (
+            "a bad room_size is not also checked against the users",
+            {"scenario": HEAD, "workload": [chat(kind="group", users=7, room_size=1)]},
+            ["workload[0].room_size = 1: must be an integer >= 2"],
+        ),
+        (
+            "a misspelt media mode does not make a broadcast's room_size of 1 wrong",
+            {
+                "scenario": HEAD,
+                "workload": [{"kind": "video", "mode": "broadcst", "users": 4, "room_size": 1}],
+            },
+            [
+                "workload[0].mode = 'broadcst': must be one of: call, broadcast "
+                "(did you mean broadcast?)"
+            ],
+        ),
+        (
+            "an unknown payload distribution does not make its sizes unknown",
+            {"scenario": HEAD, "workload": [chat(payload={"distribution": "zipf", "s": 1.1})]},
+            [
+                "workload[0].payload.distribution = 'zipf': must be one of: fixed, uniform, lognormal"
+            ],
+        ),
+        (
+            "a missing workload array is required",
+            {"scenario": HEAD},
+            ["workload = None: is required: an array of tables ([[workload]])"],
+        ),
+        (
+            "a workload that is not a table is named by its index",
+            {"scenario": HEAD, "workload": [chat(), 3]},
+            ["workload[1] = 3: must be a table"],
+        ),
+        (
+            "mistakes in several tables are all reported, in reading order",
+            {
+                "scenario": {**HEAD, "ramp_s": -1},
+                "network": {"mode": "wifi"},
+                "media": {"turn": "yes"},
+                "workload": [chat(users=5)],
+            },
+            [
+                "scenario.ramp_s = -1: must be a number >= 0",
+                "network.mode = 'wifi': must be one of: auto, netns, loopback",
+                "media.turn = 'yes': must be true or false",
+                "workload[0].users = 5: must be an even number (users form 1:1 pairs)",
+            ],
+        ),
+    ],
+)
+def test_each_mistake_is_reported_once_without_follow_on_errors(
+    case: str, doc: dict[str, object], expected: list[str]
+) -> None:
+    with pytest.raises(BadInput) as err:
+        parse_scenario(doc, "s.toml")
+    shown = [str(p) for p in err.value.problems]
+    assert len(shown) == len(expected), (case, shown)
+    for text, start in zip(shown, expected, strict=True):
+        assert text.startswith(f"s.toml: {start}"), (case, text)

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from cost_mapping.bill import Bill
 from cost_mapping.engine import price
-from cost_mapping.fields import Fields
 from cost_mapping.quantities import Quantity, given, zero_filled
 from cost_mapping.sheet import PriceSheet
 from cost_mapping.sheet_load import load_sheet, parse_sheet, shipped_dir
+from harness.kernel.config import Fields
 
 HEADER = """
 id = "t"

@@ -57,7 +57,7 @@ def test_price_accepts_several_sheets_and_sheet_files(capsys: pytest.CaptureFixt
 def test_a_bad_sheet_is_exit_code_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     bad = Path(__file__).parent / "fixtures" / "bad_sheets" / "negative_rate.toml"
     assert main(["price", "--sheet", str(bad), "--usage", str(EXAMPLE)]) == exitcodes.BAD_INPUT
-    assert "meters[0].rate = -0.05: a number >= 0" in capsys.readouterr().err
+    assert "meters[0].rate = -0.05: must be a number >= 0" in capsys.readouterr().err
 
 
 def test_cost_prints_the_side_by_side_table_and_writes_csv_and_json(

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from cost_mapping.derive import MEASURED, bitrate_note, derive
-from cost_mapping.fields import Fields
 from cost_mapping.meters import NAMES
 from cost_mapping.profile import UsageProfile, load_profile, parse_profile
 from cost_mapping.sheet_load import shipped_ids
 from cost_mapping.summary import RunSummary, parse_summary
+from harness.kernel.config import Fields
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 

@@ -54,6 +54,7 @@ def test_a_malformed_sheet_is_rejected_naming_file_field_and_what_is_accepted(
     with pytest.raises(BadInput) as info:
         load_sheet(path)
     err = info.value
+    assert len(err.problems) == 1, f"one mistake is one problem, not a cascade: {err}"
     assert err.source == str(path)
     assert err.field == field
     assert accepted in err.accepted
@@ -100,6 +101,7 @@ def test_a_malformed_profile_is_rejected_naming_file_field_and_what_is_accepted(
     path = FIXTURES / "bad_profiles" / f"{name}.toml"
     with pytest.raises(BadInput) as info:
         load_profile(path)
+    assert len(info.value.problems) == 1, f"one mistake is one problem: {info.value}"
     assert (info.value.source, info.value.field) == (str(path), field)
     assert accepted in info.value.accepted
 
@@ -120,6 +122,14 @@ def test_a_usage_file_accepts_only_canonical_meters(tmp_path: Path) -> None:
         load_usage(path)
     assert info.value.field == "video_minutes"
     assert "participant_minutes" in info.value.accepted
+
+
+def test_a_usage_file_names_a_misspelt_meter_with_a_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "q.toml"
+    path.write_text("mau = 100\nparticipant_minute = 5\n")
+    with pytest.raises(BadInput) as info:
+        load_usage(path)
+    assert info.value.accepted.startswith("unknown key (did you mean participant_minutes?)")
 
 
 def test_a_usage_file_rejects_negative_quantities(tmp_path: Path) -> None:
@@ -164,3 +174,125 @@ def test_a_malformed_summary_is_bad_input(
 def test_a_folder_without_summary_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match=r"a run folder holding summary\.json"):
         read_summary(tmp_path)
+
+
+SHEET_HEADER = """\
+id = "s"
+vendor = "Test"
+product = "test product"
+category = "chat"
+currency = "USD"
+effective_date = 2026-01-01
+source_url = "https://example.com/pricing"
+retrieved_date = 2026-01-02
+evidence = "seen_vendor"
+"""
+METER = """
+[[meters]]
+id = "mau"
+quantity = "mau"
+unit = "user"
+rate = 0.05
+ref = "prices.csv: test"
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "expected"),
+    [
+        (
+            "a misspelt required meter key is named, with the key it stands for",
+            SHEET_HEADER + METER.replace('unit = "user"', 'uint = "user"'),
+            [
+                "meters[0].uint = 'user': unknown key (did you mean unit? unit is required and "
+                "missing); a known field: "
+            ],
+        ),
+        (
+            "a misspelt top-level key is named with a suggestion",
+            SHEET_HEADER.replace("vendor =", "vendr =") + METER,
+            ["vendr = 'Test': unknown key (did you mean vendor? vendor is required and missing)"],
+        ),
+        (
+            "a misspelt optional key is named with the key it resembles",
+            SHEET_HEADER + METER.replace("rate =", "rat ="),
+            ["meters[0].rat = 0.05: unknown key (did you mean rate?); a known field: "],
+        ),
+        (
+            "three mistakes in different tables are all reported",
+            SHEET_HEADER.replace('"seen_vendor"', '"rumour"')
+            + METER.replace("0.05", "-0.05").replace('ref = "prices.csv: test"\n', "")
+            + '[[plans]]\nid = "p"\nfee = 10\nref = "r"\nincluded = { minutes = 5 }\n',
+            [
+                "evidence = 'rumour': must be one of: seen_vendor, seen_tool_fixture, "
+                "seen_3rd_party, recalled",
+                "meters[0].rate = -0.05: must be a number >= 0",
+                "meters[0].ref = None: is required: a non-empty string",
+                "plans[0].included.minutes = 5: unknown key; a meter id of this sheet: mau",
+            ],
+        ),
+        (
+            "a meter with a bad id does not make the plans' meter names unknown",
+            SHEET_HEADER
+            + METER.replace('id = "mau"', "id = 5")
+            + '[[plans]]\nid = "p"\nfee = 10\nref = "r"\nincluded = { mau = 5 }\n',
+            ["meters[0].id = 5: must be a non-empty string"],
+        ),
+    ],
+)
+def test_a_sheet_reports_every_mistake_once(
+    tmp_path: Path, case: str, text: str, expected: list[str]
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(BadInput) as info:
+        load_sheet(path)
+    found = [str(p) for p in info.value.problems]
+    assert len(found) == len(expected), (case, found)
+    for problem, start in zip(found, expected, strict=True):
+        assert problem.startswith(f"{path}: {start}"), (case, problem)
+
+
+DEFAULT_PROFILE = (Path(__file__).parents[2] / "cost_mapping/profiles/default.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "expected"),
+    [
+        (
+            "a misspelt required key is named, with the key it stands for",
+            ("peak_ccu =", "peak_cuu ="),
+            [
+                ": users.peak_cuu = 1000: unknown key (did you mean peak_ccu? peak_ccu is "
+                "required and missing); a known field: mau, peak_ccu"
+            ],
+        ),
+        (
+            "a misspelt section is named with the section it resembles",
+            ("[self_hosting]", "[self-hosting]"),
+            [
+                ": self-hosting = {target_cpu_utilisation = 0.6, headroom = 0.25}: unknown key "
+                "(did you mean self_hosting?)"
+            ],
+        ),
+        (
+            "broken TOML is one problem",
+            ("[users]", "[users"),
+            [
+                " = (file): is not valid TOML: Expected ']' at the end of a table declaration (at line 6"
+            ],
+        ),
+    ],
+)
+def test_a_profile_names_a_misspelt_key_with_a_suggestion(
+    tmp_path: Path, case: str, change: tuple[str, str], expected: list[str]
+) -> None:
+    assert change[0] in DEFAULT_PROFILE, case
+    path = tmp_path / "p.toml"
+    path.write_text(DEFAULT_PROFILE.replace(*change))
+    with pytest.raises(BadInput) as info:
+        load_profile(path)
+    found = [str(p) for p in info.value.problems]
+    assert len(found) == len(expected), (case, found)
+    for problem, start in zip(found, expected, strict=True):
+        assert problem.startswith(f"{path}{start}"), (case, problem)
