@@ -12,6 +12,7 @@ from pathlib import Path
 
 from harness.kernel import exitcodes
 from harness.kernel.errors import BadInput
+from harness.kernel.summary import read_summary
 from harness.network import can_use_netns
 from harness.progress import summary_table
 from harness.run import RunOptions, execute
@@ -80,10 +81,10 @@ def show_command(args: argparse.Namespace) -> int:
             f"(the run never finalized; its raw records are in {folder.raw})"
         )
         return exitcodes.RUN_FAILED
-    summary = folder.read_json("summary.json")
+    summary = read_summary(folder.path)
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary.to_json(), indent=2))
     else:
         print(summary_table(summary))
         print(f"\nrun folder: {folder.path}")
-    return STATUS_EXIT.get(summary["status"], exitcodes.RUN_INVALID)
+    return STATUS_EXIT.get(summary.status, exitcodes.RUN_INVALID)

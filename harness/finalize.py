@@ -14,6 +14,7 @@ import pandas as pd
 
 from harness.analysis import Window
 from harness.kernel.status import RunStatus, worse
+from harness.kernel.summary import Summary
 from harness.layout import media_roles
 from harness.media_analysis import relay_metrics, stream_targets
 from harness.scenario import Scenario
@@ -44,7 +45,7 @@ class RunResult:
     folder: RunFolder
     status: RunStatus
     reasons: list[str]
-    summary: dict[str, Any]
+    summary: Summary
 
 
 def finalize_run(
@@ -66,9 +67,7 @@ def finalize_run(
         streams = data.media_streams
         span_s = float(streams["t_s"].max() - (streams["t_s"] - streams["interval_s"]).min())
         participants = len(streams[["generator", "peer"]].drop_duplicates())
-        metrics = dict(
-            sorted({**metrics, **relay_metrics(relay["total_bytes"], span_s, participants)}.items())
-        )
+        metrics |= relay_metrics(relay["total_bytes"], span_s, participants)
     if state.status == RunStatus.OK:
         for reason in validity_reasons(metrics, _loop_lags(folder, data.stats), window):
             state.fail(RunStatus.INVALID, reason)
@@ -84,7 +83,7 @@ def finalize_run(
     summary = summary_document(
         folder.run_id, state.status, state.reasons, manifest, metrics, window, low
     )
-    folder.write_summary(summary)
+    folder.write_summary(summary.to_json())
     folder.write_manifest(manifest)
     return RunResult(folder, state.status, state.reasons, summary)
 
