@@ -3,6 +3,9 @@
 - `errors`     the one exception tree, each error carrying its exit code
 - `exitcodes`  the exit codes of the `imbench` command (API)
 - `records`    the record formats drivers write and analysis reads, and the files that hold them
+- `metrics`    the metric registry: every figure imbench can report (`metric_names`: their names)
+- `figures`    one reported figure, typed, built only from the registry
+- `summary`    the `summary.json` document and its one reader
 - `payload`    message body size distributions
 - `slots`      one simulated messaging user as data
 """
