@@ -6,7 +6,7 @@ Two kinds of quantity:
   as a gap ("run has no video"), so video vendors show what applies instead of a made-up $0;
 - measured quantities (what self-hosting provisions: vCPU, RAM, egress, storage) multiply a
   measured intensity from the run by a profile driver. `MEASURED` is the table of those rules;
-  add a row when the run format gains a metric. A rule whose metric is absent leaves a gap
+  add a row when the registry (harness.kernel.metrics) gains a metric it can price. A rule whose metric is absent leaves a gap
   naming that metric — never a guessed figure.
 """
 
@@ -22,6 +22,7 @@ from cost_mapping.display import num
 from cost_mapping.profile import UsageProfile
 from cost_mapping.quantities import Quantity
 from cost_mapping.summary import RunSummary
+from harness.kernel.metric_names import BACKEND, MESSAGING, VIDEO, WIRE
 
 ZERO = Decimal(0)
 Driver = Callable[[UsageProfile], tuple[Decimal, str]]
@@ -111,23 +112,23 @@ MEASURED: tuple[Rule, ...] = (
     Rule(
         ("vcpu_hours",),
         "messaging",
-        (("backend.cpu_core_s_per_1k_delivered_msgs", cores_for_deliveries),),
+        ((BACKEND.cpu_core_s_per_1k_delivered_msgs, cores_for_deliveries),),
     ),
-    Rule(("vcpu_hours",), "video", (("video.sfu_cpu_core_s_per_stream_min", cores_for_streams),)),
-    Rule(("ram_gib_hours",), "messaging", (("backend.rss_bytes_per_user", ram_for_users),)),
-    Rule(("egress_gb",), "messaging", (("wire.bytes_per_delivered_msg", egress_for_deliveries),)),
+    Rule(("vcpu_hours",), "video", ((VIDEO.sfu_cpu_core_s_per_stream_min, cores_for_streams),)),
+    Rule(("ram_gib_hours",), "messaging", ((BACKEND.rss_bytes_per_user, ram_for_users),)),
+    Rule(("egress_gb",), "messaging", ((WIRE.bytes_per_delivered_msg, egress_for_deliveries),)),
     Rule(
         ("egress_gb", "media_egress_gb"),
         "video",
         (
-            ("video.sfu_egress_gb_per_participant_hour", egress_for_participant_hours),
-            ("video.wire_mbps_per_stream", egress_for_streams),
+            (VIDEO.sfu_egress_gb_per_participant_hour, egress_for_participant_hours),
+            (VIDEO.wire_mbps_per_stream, egress_for_streams),
         ),
     ),
     Rule(
         ("storage_gb_month",),
         "messaging",
-        (("backend.storage_bytes_per_stored_msg", storage_for_retention),),
+        ((BACKEND.storage_bytes_per_stored_msg, storage_for_retention),),
     ),
 )
 
@@ -180,9 +181,9 @@ def _profile(name: str, value: Decimal, text: str, gap: str | None = None) -> Qu
 def _messaging(p: UsageProfile, run: RunSummary) -> list[Quantity]:
     gap = None if run.covers("messaging") else f"run {run.run_id} has no messaging figures"
     m, sends = p.messaging, sends_per_month(p)
-    payload = run.value("messaging.payload_bytes_mean")
+    payload = run.value(MESSAGING.payload_bytes_mean)
     size, size_text = (
-        (payload, f"{num(payload)} B measured (messaging.payload_bytes_mean, run {run.run_id})")
+        (payload, f"{num(payload)} B measured ({MESSAGING.payload_bytes_mean}, run {run.run_id})")
         if payload is not None
         else (m.message_bytes_mean, f"{num(m.message_bytes_mean)} B profile mean")
     )
@@ -277,7 +278,7 @@ def derive(p: UsageProfile, run: RunSummary) -> dict[str, Quantity]:
 
 def bitrate_note(p: UsageProfile, run: RunSummary) -> str | None:
     """Compare the run's achieved video rate with the profile's target (priced: achieved)."""
-    achieved = run.value("video.wire_mbps_per_stream")
+    achieved = run.value(VIDEO.wire_mbps_per_stream)
     if achieved is None or not video_minutes(p):
         return None
     target = p.calls.bitrate_mbps

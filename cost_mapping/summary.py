@@ -1,28 +1,29 @@
-"""The run's `summary.json` as cost mapping needs it (contract: docs/results.md).
+"""The run's `summary.json` as cost mapping needs it: an exact-decimal view of the kernel's document.
 
-Only what pricing uses is read: run id, status, whether partial, and the metrics (value, unit,
-sample count). Numbers are read as exact decimals.
+Reading and checking the file is the kernel's (`harness.kernel.summary`: one reader for every
+command, a malformed file is a `BadInput` naming file and field). Pricing uses run id, status,
+whether partial, and the metrics' value, unit and sample count, with values as `Decimal`: the
+harness writes each figure as the shortest text that reads back as its float, so `Decimal(repr(x))`
+is exactly the number in the file. A value that is not finite (NaN) is no figure at all.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from harness.kernel.config import as_decimal
-from harness.kernel.errors import BadInput
+from harness.kernel import summary as document
+from harness.kernel.figures import Figure
 
-SCHEMA = "imbench.summary/1"
+SCHEMA = document.SCHEMA
 
 
 @dataclass(frozen=True)
 class Metric:
-    """One summary figure: `value` for scalars (None for distributions), its unit and count."""
+    """One summary figure: `value` for values (None for distributions), its unit and count."""
 
     name: str
     unit: str
@@ -50,57 +51,32 @@ class RunSummary:
 
 def read_summary(run_dir: Path) -> RunSummary:
     """Read `run_dir/summary.json`; a missing or malformed file is a `BadInput`."""
-    path = run_dir / "summary.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except FileNotFoundError:
-        raise BadInput(
-            str(path),
-            "",
-            str(run_dir),
-            "a run folder holding summary.json (a finished or partial run)",
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise BadInput(
-            str(path), "", str(exc), "valid JSON as described in docs/results.md"
-        ) from None
-    return parse_summary(data, str(path))
+    return exact(document.read_summary(run_dir))
 
 
-def parse_summary(data: Any, source: str) -> RunSummary:
-    if not isinstance(data, Mapping):
-        raise BadInput(source, "", type(data).__name__, "a JSON object")
-    if data.get("schema") != SCHEMA:
-        raise BadInput(source, "schema", data.get("schema"), f"{SCHEMA!r}")
-    raw = data.get("metrics")
-    if not isinstance(raw, Mapping):
-        raise BadInput(source, "metrics", raw, "an object of metric name -> {value, unit, n, ...}")
-    run_id = data.get("run_id")
-    if not isinstance(run_id, str) or not run_id:
-        raise BadInput(source, "run_id", run_id, "the run's id (a non-empty string)")
-    metrics = {name: _metric(source, name, m) for name, m in raw.items() if name != "..."}
+def parse_summary(data: object, source: str) -> RunSummary:
+    """A `summary.json` document already read as JSON (numbers may be Decimal)."""
+    return exact(document.parse_summary(data, source))
+
+
+def exact(summary: document.Summary) -> RunSummary:
     return RunSummary(
-        run_id=run_id,
-        status=str(data.get("status", "")),
-        partial=bool(data.get("partial", False)),
-        scenario=str(data.get("scenario", "")),
-        backend=str(data.get("backend", "")),
-        metrics=metrics,
+        run_id=summary.run_id,
+        status=summary.status.value,
+        partial=summary.partial,
+        scenario=summary.scenario,
+        backend=summary.backend,
+        metrics={name: _metric(figure) for name, figure in summary.metrics.items()},
     )
 
 
-def _metric(source: str, name: str, raw: Any) -> Metric:
-    if not isinstance(raw, Mapping):
-        raise BadInput(
-            source, f"metrics.{name}", raw, "an object with unit, n and value (or percentiles)"
-        )
-    value = None
-    raw_value = raw.get("value")
-    if isinstance(raw_value, float) and not math.isfinite(raw_value):
-        raw_value = None  # NaN or infinity: no figure; lines that need it say so
-    if raw_value is not None:
-        value = as_decimal(raw_value)
-        if value is None:
-            raise BadInput(source, f"metrics.{name}.value", raw_value, "a number")
-    n = raw.get("n", 0)
-    return Metric(name, str(raw.get("unit", "")), value, n if isinstance(n, int) else 0)
+def _metric(figure: Figure) -> Metric:
+    return Metric(figure.name, figure.unit, _decimal(figure.value), figure.n)
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    if value is None or not math.isfinite(value):
+        return None
+    if value.is_integer():
+        return Decimal(int(value))
+    return Decimal(repr(value))

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from harness.kernel import records
+from harness.kernel.figures import Figure, Stats, by_name
+from harness.kernel.metric_names import DeliveryNames
 
-Metric = dict[str, Any]
 SATURATION_CPU_PCT = 85.0
 LOOP_LAG_LIMIT_MS = 50.0
 ROLLING_WINDOW_S = 5.0
@@ -29,31 +30,20 @@ class Window:
     end_ns: int
 
 
-def scalar(value: float, unit: str, n: int, spread: tuple[float, float] | None = None) -> Metric:
-    metric: Metric = {"value": _round(value), "unit": unit, "n": int(n)}
-    if spread is not None:
-        metric["p25"], metric["p75"] = _round(spread[0]), _round(spread[1])
-    return metric
-
-
-def distribution(values: np.ndarray[Any, Any], unit: str) -> Metric:
+def distribution(name: str, values: np.ndarray[Any, Any]) -> Figure:
+    """The registered distribution `name` over `values` (no statistics when there are none)."""
     if len(values) == 0:
-        return {"unit": unit, "n": 0}
+        return Figure.of_distribution(name, 0, None)
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
-    return {
-        "unit": unit,
-        "n": len(values),
-        "min": _round(values.min()),
-        "p50": _round(p50),
-        "p95": _round(p95),
-        "p99": _round(p99),
-        "max": _round(values.max()),
-        "mean": _round(values.mean()),
-    }
-
-
-def _round(x: float) -> float:
-    return float(f"{float(x):.6g}")
+    stats = Stats(
+        float(values.min()),
+        float(p50),
+        float(p95),
+        float(p99),
+        float(values.max()),
+        float(values.mean()),
+    )
+    return Figure.of_distribution(name, len(values), stats)
 
 
 def ready_times(events: pd.DataFrame) -> pd.Series:
@@ -79,9 +69,14 @@ def expected_deliveries(sent: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
 
 
 def delivery_figures(
-    sent: pd.DataFrame, recv: pd.DataFrame, expected: pd.Series, ready: pd.Series
-) -> dict[str, Metric]:
-    """Sent, delivered, expected, ratio, loss, duplicates, reordering and latency of one message set."""
+    names: DeliveryNames,
+    sent: pd.DataFrame,
+    recv: pd.DataFrame,
+    expected: pd.Series,
+    ready: pd.Series,
+) -> dict[str, Figure]:
+    """Sent, delivered, expected, ratio, loss, duplicates, reordering and latency of one message
+    set, under the names of its delivery family (all messages, chat or group)."""
     unique = recv.drop_duplicates(["user", "sender", "seq"])
     keyed = unique.merge(
         sent[["user", "seq", "t_ns"]].rename(columns={"user": "sender", "t_ns": "sent_ns"}),
@@ -92,18 +87,18 @@ def delivery_figures(
     n_expected = int(expected.sum())
     n_delivered = len(owed)
     latency_ms = (recv["t_ns"] - recv["send_ns"]).to_numpy() // 1000 / 1000.0
-    return {
-        "messages_sent": scalar(len(sent), "msgs", len(sent)),
-        "messages_delivered": scalar(len(recv), "msgs", len(recv)),
-        "deliveries_expected": scalar(n_expected, "msgs", len(sent)),
-        "delivery_ratio": scalar(
-            n_delivered / n_expected if n_expected else 0.0, "ratio", n_expected
+    return by_name(
+        Figure.of_value(names.messages_sent, len(sent), len(sent)),
+        Figure.of_value(names.messages_delivered, len(recv), len(recv)),
+        Figure.of_value(names.deliveries_expected, n_expected, len(sent)),
+        Figure.of_value(
+            names.delivery_ratio, n_delivered / n_expected if n_expected else 0.0, n_expected
         ),
-        "lost": scalar(n_expected - n_delivered, "msgs", n_expected),
-        "duplicates": scalar(len(recv) - len(unique), "msgs", len(recv)),
-        "reordered": scalar(count_reordered(recv), "msgs", len(recv)),
-        "e2e_latency_ms": distribution(latency_ms, "ms"),
-    }
+        Figure.of_value(names.lost, n_expected - n_delivered, n_expected),
+        Figure.of_value(names.duplicates, len(recv) - len(unique), len(recv)),
+        Figure.of_value(names.reordered, count_reordered(recv), len(recv)),
+        distribution(names.e2e_latency_ms, latency_ms),
+    )
 
 
 def count_reordered(recv: pd.DataFrame) -> int:

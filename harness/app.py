@@ -14,7 +14,8 @@ from pathlib import Path
 from harness.abandoned import settle_if_abandoned
 from harness.kernel.errors import BadInput
 from harness.kernel.runs import resolve_run
-from harness.kernel.status import RunStatus, parse_status
+from harness.kernel.status import RunStatus
+from harness.kernel.summary import read_summary
 from harness.manifest import Manifest
 from harness.progress import summary_table
 from harness.run import RunOptions, execute
@@ -57,23 +58,13 @@ def show_command(args: argparse.Namespace) -> int:
     )
     if not (folder.path / "summary.json").exists():
         return _show_unfinished(folder, manifest)
-    summary = folder.read_json("summary.json")
-    status = parse_status(summary.get("status"))
-    if status is None or not isinstance(summary.get("metrics"), dict):
-        field = "status" if status is None else "metrics"
-        raise BadInput(
-            str(folder.path / "summary.json"),
-            field,
-            summary.get(field),
-            "a run summary as docs/results.md describes it (status one of "
-            f"{', '.join(RunStatus)}; metrics an object)",
-        )
+    summary = read_summary(folder.path)
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary.to_json(), indent=2))
     else:
         print(summary_table(summary))
         print(f"\nrun folder: {folder.path}")
-    return status.exit_code
+    return summary.status.exit_code
 
 
 def _show_unfinished(folder: RunFolder, manifest: Manifest) -> int:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
 import pandas as pd
 
 from harness.analysis import Window
 from harness.kernel.status import RunStatus, worse
+from harness.kernel.summary import Summary
 from harness.manifest import Manifest
 from harness.media_analysis import relay_metrics, stream_targets
 from harness.store import RunFolder
@@ -43,7 +43,7 @@ class RunResult:
     folder: RunFolder
     status: RunStatus
     reasons: list[str]
-    summary: dict[str, Any]
+    summary: Summary
 
 
 def finalize_run(folder: RunFolder, manifest: Manifest, state: RunState) -> RunResult:
@@ -64,9 +64,7 @@ def finalize_run(folder: RunFolder, manifest: Manifest, state: RunState) -> RunR
         streams = data.media_streams
         span_s = float(streams["t_s"].max() - (streams["t_s"] - streams["interval_s"]).min())
         participants = len(streams[["generator", "peer"]].drop_duplicates())
-        metrics = dict(
-            sorted({**metrics, **relay_metrics(relay["total_bytes"], span_s, participants)}.items())
-        )
+        metrics |= relay_metrics(relay["total_bytes"], span_s, participants)
     if state.status == RunStatus.OK:
         for reason in validity_reasons(metrics, _loop_lags(folder, data.stats), window):
             state.fail(RunStatus.INVALID, reason)
@@ -77,7 +75,7 @@ def finalize_run(folder: RunFolder, manifest: Manifest, state: RunState) -> RunR
     summary = summary_document(
         folder.run_id, state.status, state.reasons, manifest.to_json(), metrics, window, low
     )
-    folder.write_summary(summary)
+    folder.write_summary(summary.to_json())
     folder.write_manifest(manifest.to_json())
     return RunResult(folder, state.status, state.reasons, summary)
 

@@ -8,12 +8,13 @@ listed as under target by name, never averaged away.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from harness.analysis import Metric, Window, distribution, in_window, scalar, source_series
+from harness.analysis import Window, distribution, in_window, source_series
+from harness.kernel.figures import Figure, by_name
+from harness.kernel.metric_names import GENERATOR, TURN, VIDEO, VOICE, StreamNames
+from harness.kernel.summary import UnderTarget
 
 UNDER_TARGET_RATIO = 0.9
 SETTLE_S = 2.0
@@ -43,7 +44,7 @@ def per_stream(samples: pd.DataFrame) -> pd.DataFrame:
     return grouped
 
 
-def under_target(streams: pd.DataFrame) -> list[dict[str, Any]]:
+def under_target(streams: pd.DataFrame) -> list[UnderTarget]:
     """Receive video streams that achieved less than UNDER_TARGET_RATIO of their target."""
     video = streams[
         (streams["direction"] == "recv")
@@ -52,12 +53,9 @@ def under_target(streams: pd.DataFrame) -> list[dict[str, Any]]:
     ]
     low = video[video["achieved_mbps"] < UNDER_TARGET_RATIO * video["target_mbps"]]
     return [
-        {
-            "peer": f"media-{generator}/{peer}",
-            "stream": str(stream),
-            "achieved_mbps": round(float(achieved), 4),
-            "target_mbps": float(target),
-        }
+        UnderTarget(
+            f"media-{generator}/{peer}", str(stream), round(float(achieved), 4), float(target)
+        )
         for generator, peer, stream, achieved, target in zip(
             low["generator"],
             low["peer"],
@@ -70,35 +68,38 @@ def under_target(streams: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def stream_metrics(
-    prefix: str, streams: pd.DataFrame, samples: pd.DataFrame, joins: pd.DataFrame
-) -> dict[str, Metric]:
+    names: StreamNames, streams: pd.DataFrame, samples: pd.DataFrame, joins: pd.DataFrame
+) -> dict[str, Figure]:
+    """One media kind's stream figures (`names`: VIDEO or VOICE) over its per-stream table."""
     recv = streams[streams["direction"] == "recv"]
     sent = streams[streams["direction"] == "send"]
     lost, packets = int(recv["packets_lost"].sum()), int(recv["packets"].sum())
     recv_samples = samples[samples["direction"] == "recv"]
-    metrics = {
-        f"{prefix}.recv_streams": scalar(len(recv), "streams", len(recv)),
-        f"{prefix}.recv_mbps_per_stream": distribution(recv["achieved_mbps"].to_numpy(), "Mbps"),
-        f"{prefix}.send_mbps_per_stream": distribution(sent["achieved_mbps"].to_numpy(), "Mbps"),
-        f"{prefix}.packets_lost": scalar(lost, "packets", packets + lost),
-        f"{prefix}.loss_ratio": scalar(
-            lost / (packets + lost) if packets + lost else 0.0, "ratio", packets + lost
+    metrics = by_name(
+        Figure.of_value(names.recv_streams, len(recv), len(recv)),
+        distribution(names.recv_mbps_per_stream, recv["achieved_mbps"].to_numpy()),
+        distribution(names.send_mbps_per_stream, sent["achieved_mbps"].to_numpy()),
+        Figure.of_value(names.packets_lost, lost, packets + lost),
+        Figure.of_value(
+            names.loss_ratio, lost / (packets + lost) if packets + lost else 0.0, packets + lost
         ),
-        f"{prefix}.fps_per_stream": distribution(recv["frames"].to_numpy(), "fps"),
-        f"{prefix}.jitter_ms": distribution(recv_samples["jitter_ms"].dropna().to_numpy(), "ms"),
-        f"{prefix}.rtt_ms": distribution(samples["rtt_ms"].dropna().to_numpy(), "ms"),
-    }
-    if prefix == "video":
-        low = under_target(streams)
-        metrics["video.streams_under_target"] = scalar(len(low), "streams", len(recv))
-        metrics["video.target_mbps"] = scalar(
-            float(recv["target_mbps"].max()) if len(recv) else 0.0, "Mbps", len(recv)
+        distribution(names.fps_per_stream, recv["frames"].to_numpy()),
+        distribution(names.jitter_ms, recv_samples["jitter_ms"].dropna().to_numpy()),
+        distribution(names.rtt_ms, samples["rtt_ms"].dropna().to_numpy()),
+    )
+    if names is VIDEO:
+        target = float(recv["target_mbps"].max()) if len(recv) else 0.0
+        metrics |= by_name(
+            Figure.of_value(VIDEO.streams_under_target, len(under_target(streams)), len(recv)),
+            Figure.of_value(VIDEO.target_mbps, target, len(recv)),
         )
     if not joins.empty:
-        kind_joins = joins[joins["kind"] == ("video" if prefix == "video" else "audio")]
-        metrics[f"{prefix}.join_ms"] = distribution(kind_joins["join_ms"].dropna().to_numpy(), "ms")
+        kind_joins = joins[joins["kind"] == ("video" if names is VIDEO else "audio")]
         first = kind_joins[kind_joins["direction"] == "recv"]["first_frame_ms"].dropna().to_numpy()
-        metrics[f"{prefix}.first_frame_ms"] = distribution(first, "ms")
+        metrics |= by_name(
+            distribution(names.join_ms, kind_joins["join_ms"].dropna().to_numpy()),
+            distribution(names.first_frame_ms, first),
+        )
     return metrics
 
 
@@ -112,8 +113,8 @@ def _counter_delta(series: pd.DataFrame, column: str) -> tuple[float, float]:
 
 
 def resource_metrics(
-    prefix: str, streams: pd.DataFrame, samples: pd.DataFrame, start_ns: int, stop_ns: int
-) -> dict[str, Metric]:
+    names: StreamNames, streams: pd.DataFrame, samples: pd.DataFrame, start_ns: int, stop_ns: int
+) -> dict[str, Figure]:
     """Wire, SFU CPU and egress, and generator CPU, per stream and per participant, over the steady window."""
     recv = streams[streams["direction"] == "recv"]
     participants = len(
@@ -130,32 +131,38 @@ def resource_metrics(
     payload_mbps = float(streams["achieved_mbps"].sum())
     egress_mbps = 8 * egress_bytes / span_s / 1e6
     n_streams = len(streams)
-    metrics = {
-        f"{prefix}.wire_mbps": scalar(wire_mbps, "Mbps", len(wire)),
-        f"{prefix}.payload_mbps_sum": scalar(payload_mbps, "Mbps", n_streams),
-        f"{prefix}.rtp_packets_per_s": scalar(
-            float((streams["packets"] / streams["interval_s"]).sum()), "packets/s", n_streams
+    metrics = by_name(
+        Figure.of_value(names.wire_mbps, wire_mbps, len(wire)),
+        Figure.of_value(names.payload_mbps_sum, payload_mbps, n_streams),
+        Figure.of_value(
+            names.rtp_packets_per_s,
+            float((streams["packets"] / streams["interval_s"]).sum()),
+            n_streams,
         ),
-        f"{prefix}.wire_overhead_ratio": scalar(
-            wire_mbps / payload_mbps if payload_mbps else 0.0, "ratio", n_streams
+        Figure.of_value(
+            names.wire_overhead_ratio, wire_mbps / payload_mbps if payload_mbps else 0.0, n_streams
         ),
-        f"{prefix}.wire_mbps_per_stream": scalar(wire_mbps / n_streams, "Mbps", n_streams),
-        f"{prefix}.wire_mbps_per_participant": scalar(
-            wire_mbps / participants, "Mbps", participants
+        Figure.of_value(names.wire_mbps_per_stream, wire_mbps / n_streams, n_streams),
+        Figure.of_value(names.wire_mbps_per_participant, wire_mbps / participants, participants),
+        Figure.of_value(names.sfu_egress_mbps, egress_mbps, len(wire)),
+        Figure.of_value(
+            names.sfu_egress_gb_per_participant_hour,
+            egress_mbps * 1e6 / 8 * 3600 / 1e9 / participants,
+            participants,
         ),
-        f"{prefix}.sfu_egress_mbps": scalar(egress_mbps, "Mbps", len(wire)),
-        f"{prefix}.sfu_egress_gb_per_participant_hour": scalar(
-            egress_mbps * 1e6 / 8 * 3600 / 1e9 / participants, "GB/participant_h", participants
-        ),
-    }
+    )
     sfu = in_window(source_series(samples, "sfu"), start_ns, stop_ns)
     if len(sfu) >= 2:
         cpu_s, cpu_span_s = _counter_delta(
             sfu.assign(cpu=sfu["cpu_user_s"] + sfu["cpu_system_s"]), "cpu"
         )
         stream_min = len(recv) * cpu_span_s / 60
-        metrics[f"{prefix}.sfu_cpu_core_s_per_stream_min"] = scalar(
-            cpu_s / stream_min if stream_min else 0.0, "core_s/stream_min", len(sfu)
+        metrics |= by_name(
+            Figure.of_value(
+                names.sfu_cpu_core_s_per_stream_min,
+                cpu_s / stream_min if stream_min else 0.0,
+                len(sfu),
+            )
         )
     metrics.update(_generator_cpu(samples, start_ns, stop_ns, streams))
     return metrics
@@ -163,7 +170,7 @@ def resource_metrics(
 
 def _generator_cpu(
     samples: pd.DataFrame, start_ns: int, stop_ns: int, streams: pd.DataFrame
-) -> dict[str, Metric]:
+) -> dict[str, Figure]:
     """Media generator CPU per stream-second, send and receive streams counted together."""
     cpu_s, span_s = 0.0, 0.0
     sources = [s for s in samples["source"].unique() if str(s).startswith("media-")]
@@ -177,16 +184,14 @@ def _generator_cpu(
     stream_s = len(streams) * span_s
     if not stream_s:
         return {}
-    return {
-        "generator.media_cpu_core_s_per_stream_s": scalar(
-            cpu_s / stream_s, "core_s/stream_s", len(streams)
-        )
-    }
+    return by_name(
+        Figure.of_value(GENERATOR.media_cpu_core_s_per_stream_s, cpu_s / stream_s, len(streams))
+    )
 
 
 def media_metrics(
     streams: pd.DataFrame, joins: pd.DataFrame, samples: pd.DataFrame, window: Window, ramp_s: float
-) -> tuple[dict[str, Metric], list[dict[str, Any]]]:
+) -> tuple[dict[str, Figure], list[UnderTarget]]:
     """Every media figure of a run, and the receive streams under target."""
     if streams.empty:
         return {}, []
@@ -194,19 +199,19 @@ def media_metrics(
     if window_samples.empty:
         window_samples = streams
     table = per_stream(window_samples)
-    metrics: dict[str, Metric] = {}
-    for kind, prefix in (("video", "video"), ("audio", "voice")):
+    metrics: dict[str, Figure] = {}
+    for kind, names in (("video", VIDEO), ("audio", VOICE)):
         mask = table["kind"] == kind
         if mask.any():
             metrics.update(
                 stream_metrics(
-                    prefix, table[mask], window_samples[window_samples["kind"] == kind], joins
+                    names, table[mask], window_samples[window_samples["kind"] == kind], joins
                 )
             )
-    prefix = "video" if (table["kind"] == "video").any() else "voice"
+    path_names = VIDEO if (table["kind"] == "video").any() else VOICE
     start_ns = int(window_samples["t_s"].min() * 1e9 - window_samples["interval_s"].max() * 1e9)
     stop_ns = int(window_samples["t_s"].max() * 1e9)
-    metrics.update(resource_metrics(prefix, table, samples, start_ns, stop_ns))
+    metrics.update(resource_metrics(path_names, table, samples, start_ns, stop_ns))
     return metrics, under_target(table)
 
 
@@ -216,15 +221,17 @@ def stream_targets(rows: pd.DataFrame, target_by_generator: dict[int, float]) ->
     return rows.assign(target_mbps=np.where(rows["kind"] == "video", target, 0.0))
 
 
-def relay_metrics(total_bytes: int, span_s: float, participants: int) -> dict[str, Metric]:
+def relay_metrics(total_bytes: int, span_s: float, participants: int) -> dict[str, Figure]:
     """TURN relay figures from coturn's own byte count (UDP payload, all legs) over the media span."""
     if span_s <= 0 or participants <= 0:
         return {}
     mbps = 8 * total_bytes / span_s / 1e6
-    return {
-        "turn.relay_bytes_total": scalar(total_bytes, "bytes", participants),
-        "turn.relay_mbps_mean": scalar(mbps, "Mbps", participants),
-        "turn.relay_gb_per_participant_hour": scalar(
-            total_bytes / 1e9 / participants / (span_s / 3600), "GB/participant_h", participants
+    return by_name(
+        Figure.of_value(TURN.relay_bytes_total, total_bytes, participants),
+        Figure.of_value(TURN.relay_mbps_mean, mbps, participants),
+        Figure.of_value(
+            TURN.relay_gb_per_participant_hour,
+            total_bytes / 1e9 / participants / (span_s / 3600),
+            participants,
         ),
-    }
+    )

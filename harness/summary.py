@@ -1,4 +1,8 @@
-"""A run's `summary.json` metrics and validity verdict, assembled from harness.analysis. Pure."""
+"""A run's `summary.json` figures and validity verdict, assembled from harness.analysis. Pure.
+
+Every figure is named through `harness.kernel.metric_names` and built by `harness.kernel.figures`,
+so each one is a registered metric with its registered unit.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,26 @@ import numpy as np
 import pandas as pd
 
 from harness import analysis as an
-from harness.analysis import Metric, Window, scalar
+from harness.analysis import Window
 from harness.kernel import records
+from harness.kernel.figures import Figure, by_name
+from harness.kernel.metric_names import (
+    BACKEND,
+    CHAT,
+    GENERATOR,
+    GROUP,
+    MESSAGING,
+    VIDEO,
+    VOICE,
+    WIRE,
+)
+from harness.kernel.metrics import MetricSpec, WorkloadKind, producible
 from harness.kernel.status import RunStatus
+from harness.kernel.summary import Summary, UnderTarget
 from harness.media_analysis import media_metrics
+from harness.scenario import Scenario
+
+DELIVERY_FAMILIES = {records.KIND_CHAT: CHAT, records.KIND_GROUP: GROUP}
 
 
 @dataclass(frozen=True)
@@ -29,34 +49,34 @@ class RunData:
     media_joins: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def messaging_metrics(data: RunData) -> dict[str, Metric]:
+def messaging_metrics(data: RunData) -> dict[str, Figure]:
     ready = an.ready_times(data.events)
     expected = an.expected_deliveries(data.sent, data.events)
-    metrics = {
-        f"messaging.{k}": v
-        for k, v in an.delivery_figures(data.sent, data.recv, expected, ready).items()
-    }
-    for kind, name in records.KIND_NAMES.items():
+    metrics = an.delivery_figures(MESSAGING, data.sent, data.recv, expected, ready)
+    for kind, names in DELIVERY_FAMILIES.items():
         mask = data.sent["kind"] == kind
         if not mask.any():
             continue
-        sub = an.delivery_figures(
-            data.sent[mask], data.recv[data.recv["kind"] == kind], expected[mask], ready
+        metrics.update(
+            an.delivery_figures(
+                names, data.sent[mask], data.recv[data.recv["kind"] == kind], expected[mask], ready
+            )
         )
-        metrics.update({f"{name}.{k}": v for k, v in sub.items()})
     if (data.sent["kind"] == records.KIND_GROUP).any():
-        metrics["group.fanout_completion_ms"] = an.distribution(
-            an.fanout_completion_ms(data.sent, data.recv, expected), "ms"
-        )
         groups = data.events[data.events["kind"] == records.KIND_GROUP].drop_duplicates("user")
         sizes = groups.groupby("target")["user"].count()
-        metrics["group.room_size_mean"] = scalar(sizes.mean(), "users", len(sizes))
+        metrics |= by_name(
+            an.distribution(
+                GROUP.fanout_completion_ms, an.fanout_completion_ms(data.sent, data.recv, expected)
+            ),
+            Figure.of_value(GROUP.room_size_mean, sizes.mean(), len(sizes)),
+        )
     peak = an.peak_concurrent_users(data.events)
-    metrics["messaging.peak_concurrent_users"] = scalar(peak, "users", len(ready))
-    metrics["messaging.payload_bytes_mean"] = scalar(
-        data.sent["payload_bytes"].mean() if len(data.sent) else 0.0, "bytes", len(data.sent)
+    payload_mean = data.sent["payload_bytes"].mean() if len(data.sent) else 0.0
+    return metrics | by_name(
+        Figure.of_value(MESSAGING.peak_concurrent_users, peak, len(ready)),
+        Figure.of_value(MESSAGING.payload_bytes_mean, payload_mean, len(data.sent)),
     )
-    return metrics
 
 
 def _send_window_s(data: RunData, window: Window) -> float:
@@ -67,35 +87,41 @@ def _send_window_s(data: RunData, window: Window) -> float:
 
 def resource_metrics(
     data: RunData, window: Window, delivered: int, sent: int, peak_users: int
-) -> dict[str, Metric]:
-    metrics: dict[str, Metric] = {}
+) -> dict[str, Figure]:
+    metrics: dict[str, Figure] = {}
     backend = an.source_series(data.samples, "backend")
     load = an.in_window(backend, window.load_start_ns, window.end_ns)
     if len(load) >= 2:
         cpu = load["cpu_user_s"] + load["cpu_system_s"]
         cpu_s = float(cpu.iloc[-1] - cpu.iloc[0])
-        metrics["backend.cpu_core_s"] = scalar(cpu_s, "core_s", len(load))
-        metrics["backend.cpu_core_s_per_1k_delivered_msgs"] = scalar(
-            1000 * cpu_s / delivered if delivered else 0.0,
-            "core_s/1k_msgs",
-            len(load) - 1,
-            _per_interval_spread(load, cpu, data.recv),
-        )
         before = backend[backend["t_ns"] < window.load_start_ns]
         idle_rss = (
             float(before["rss_bytes"].iloc[-1]) if len(before) else float(load["rss_bytes"].iloc[0])
         )
         peak_rss = float(load["rss_bytes"].max())
-        metrics["backend.rss_bytes_peak"] = scalar(peak_rss, "bytes", len(load))
-        metrics["backend.rss_bytes_per_user"] = scalar(
-            (peak_rss - idle_rss) / peak_users if peak_users else 0.0, "bytes/user", len(load)
+        metrics |= by_name(
+            Figure.of_value(BACKEND.cpu_core_s, cpu_s, len(load)),
+            Figure.of_value(
+                BACKEND.cpu_core_s_per_1k_delivered_msgs,
+                1000 * cpu_s / delivered if delivered else 0.0,
+                len(load) - 1,
+                _per_interval_spread(load, cpu, data.recv),
+            ),
+            Figure.of_value(BACKEND.rss_bytes_peak, peak_rss, len(load)),
+            Figure.of_value(
+                BACKEND.rss_bytes_per_user,
+                (peak_rss - idle_rss) / peak_users if peak_users else 0.0,
+                len(load),
+            ),
         )
     storage = an.source_series(data.samples, "storage")
     if len(storage) >= 2:
         grown = float(storage["storage_bytes"].iloc[-1] - storage["storage_bytes"].iloc[0])
-        metrics["backend.storage_bytes_delta"] = scalar(grown, "bytes", len(storage))
-        metrics["backend.storage_bytes_per_stored_msg"] = scalar(
-            grown / sent if sent else 0.0, "bytes/msg", sent
+        metrics |= by_name(
+            Figure.of_value(BACKEND.storage_bytes_delta, grown, len(storage)),
+            Figure.of_value(
+                BACKEND.storage_bytes_per_stored_msg, grown / sent if sent else 0.0, sent
+            ),
         )
     metrics.update(_wire_metrics(data, window, delivered, sent))
     return metrics
@@ -122,7 +148,7 @@ def messaging_wire_source(data: RunData) -> str | None:
     return "wire-messaging" if (data.samples["source"] == "wire-messaging").any() else None
 
 
-def _wire_metrics(data: RunData, window: Window, delivered: int, sent: int) -> dict[str, Metric]:
+def _wire_metrics(data: RunData, window: Window, delivered: int, sent: int) -> dict[str, Figure]:
     source = messaging_wire_source(data)
     if source is None:  # media shared the wire and nothing split it: no per-message figure
         return {}
@@ -135,19 +161,19 @@ def _wire_metrics(data: RunData, window: Window, delivered: int, sent: int) -> d
     load_total = load["rx_bytes"] + load["tx_bytes"]
     span_s = (load["t_ns"].iloc[-1] - load["t_ns"].iloc[0]) / 1e9 if len(load) >= 2 else 0.0
     mbps = 8 * float(load_total.iloc[-1] - load_total.iloc[0]) / span_s / 1e6 if span_s else 0.0
-    return {
-        "wire.bytes_total": scalar(bytes_total, "bytes", len(wire)),
-        "wire.bytes_per_delivered_msg": scalar(
-            bytes_total / delivered if delivered else 0.0, "bytes/msg", delivered
+    return by_name(
+        Figure.of_value(WIRE.bytes_total, bytes_total, len(wire)),
+        Figure.of_value(
+            WIRE.bytes_per_delivered_msg, bytes_total / delivered if delivered else 0.0, delivered
         ),
-        "wire.bytes_per_sent_msg": scalar(bytes_total / sent if sent else 0.0, "bytes/msg", sent),
-        "wire.mbps_mean": scalar(mbps, "Mbps", len(load)),
-    }
+        Figure.of_value(WIRE.bytes_per_sent_msg, bytes_total / sent if sent else 0.0, sent),
+        Figure.of_value(WIRE.mbps_mean, mbps, len(load)),
+    )
 
 
 def generator_metrics(
     data: RunData, window: Window, sent: int, delivered: int
-) -> dict[str, Metric]:
+) -> dict[str, Figure]:
     """Generator CPU over the load window (not its start-up) per message sent + delivered."""
     sources = sorted(s for s in data.samples["source"].unique() if str(s).startswith("generator-"))
     cpu_s = 0.0
@@ -160,16 +186,16 @@ def generator_metrics(
         cpu_s += float(cpu.iloc[-1] - cpu.iloc[0]) if len(series) >= 2 else 0.0
         pct_max = max(pct_max, an.rolling_cpu_pct_max(series))
     msgs = sent + delivered
-    return {
-        "generator.cpu_core_s": scalar(cpu_s, "core_s", len(sources)),
-        "generator.cpu_core_s_per_1k_msgs": scalar(
-            1000 * cpu_s / msgs if msgs else 0.0, "core_s/1k_msgs", msgs
+    return by_name(
+        Figure.of_value(GENERATOR.cpu_core_s, cpu_s, len(sources)),
+        Figure.of_value(
+            GENERATOR.cpu_core_s_per_1k_msgs, 1000 * cpu_s / msgs if msgs else 0.0, msgs
         ),
-        "generator.cpu_pct_max": scalar(pct_max, "pct", len(sources)),
-    }
+        Figure.of_value(GENERATOR.cpu_pct_max, pct_max, len(sources)),
+    )
 
 
-def media_generator_cpu_pct_max(data: RunData, window: Window) -> dict[str, Metric]:
+def media_generator_cpu_pct_max(data: RunData, window: Window) -> dict[str, Figure]:
     sources = sorted(s for s in data.samples["source"].unique() if str(s).startswith("media-"))
     if not sources:
         return {}
@@ -179,15 +205,20 @@ def media_generator_cpu_pct_max(data: RunData, window: Window) -> dict[str, Metr
         )
         for s in sources
     )
-    return {"generator.media_cpu_pct_max": scalar(pct, "pct", len(sources))}
+    return by_name(Figure.of_value(GENERATOR.media_cpu_pct_max, pct, len(sources)))
 
 
-def validity_reasons(metrics: dict[str, Metric], stats: pd.DataFrame, window: Window) -> list[str]:
+def _value(metrics: dict[str, Figure], name: str) -> float | None:
+    figure = metrics.get(name)
+    return None if figure is None else figure.value
+
+
+def validity_reasons(metrics: dict[str, Figure], stats: pd.DataFrame, window: Window) -> list[str]:
     """Why the figures would describe the generator rather than the backend (empty: they don't)."""
     reasons = []
     cpu_pct = max(
-        metrics.get(name, {}).get("value", 0.0)
-        for name in ("generator.cpu_pct_max", "generator.media_cpu_pct_max")
+        _value(metrics, name) or 0.0
+        for name in (GENERATOR.cpu_pct_max, GENERATOR.media_cpu_pct_max)
     )
     if cpu_pct > an.SATURATION_CPU_PCT:
         reasons.append(
@@ -201,20 +232,19 @@ def validity_reasons(metrics: dict[str, Metric], stats: pd.DataFrame, window: Wi
                 f"load generator event loop lagged: p95 of per-second max lag "
                 f"{np.percentile(lag, 95):.0f} ms (limit {an.LOOP_LAG_LIMIT_MS:g} ms)"
             )
-    if (
-        "messaging.deliveries_expected" in metrics
-        and metrics["messaging.deliveries_expected"]["value"] == 0
-    ):
+    if _value(metrics, MESSAGING.deliveries_expected) == 0:
         reasons.append("no delivery was owed: no message was sent to a ready recipient")
-    media_streams = metrics.get("video.recv_streams", metrics.get("voice.recv_streams"))
-    if media_streams is not None and media_streams["value"] == 0:
+    media_streams = _value(metrics, VIDEO.recv_streams)
+    if media_streams is None:
+        media_streams = _value(metrics, VOICE.recv_streams)
+    if media_streams == 0:
         reasons.append("no media stream was received in the steady window")
     return reasons
 
 
-def build_metrics(data: RunData, window: Window, ramp_s: float = 0.0) -> dict[str, Metric]:
+def build_metrics(data: RunData, window: Window, ramp_s: float = 0.0) -> dict[str, Figure]:
     """Every figure of a run: messaging (when it had messaging users) and media (when it had streams)."""
-    metrics: dict[str, Metric] = {}
+    metrics: dict[str, Figure] = {}
     if not data.events.empty:
         metrics.update(_messaging_and_resources(data, window))
     if not data.media_streams.empty:
@@ -225,47 +255,58 @@ def build_metrics(data: RunData, window: Window, ramp_s: float = 0.0) -> dict[st
     return dict(sorted(metrics.items()))
 
 
-def media_under_target(data: RunData, window: Window, ramp_s: float) -> list[dict[str, Any]]:
+def media_under_target(data: RunData, window: Window, ramp_s: float) -> list[UnderTarget]:
     if data.media_streams.empty:
         return []
     return media_metrics(data.media_streams, data.media_joins, data.samples, window, ramp_s)[1]
 
 
-def _messaging_and_resources(data: RunData, window: Window) -> dict[str, Metric]:
+def _messaging_and_resources(data: RunData, window: Window) -> dict[str, Figure]:
     metrics = messaging_metrics(data)
-    delivered = int(metrics["messaging.messages_delivered"]["value"])
-    sent = int(metrics["messaging.messages_sent"]["value"])
-    peak = int(metrics["messaging.peak_concurrent_users"]["value"])
+    delivered = int(_value(metrics, MESSAGING.messages_delivered) or 0)
+    sent = int(_value(metrics, MESSAGING.messages_sent) or 0)
+    peak = int(_value(metrics, MESSAGING.peak_concurrent_users) or 0)
     metrics.update(resource_metrics(data, window, delivered, sent, peak))
     metrics.update(generator_metrics(data, window, sent, delivered))
     send_s = _send_window_s(data, window)
     if peak and send_s > 0:
-        metrics["messaging.sent_msgs_per_user_per_s"] = scalar(
-            sent / peak / send_s, "msgs/user/s", sent
+        metrics |= by_name(
+            Figure.of_value(MESSAGING.sent_msgs_per_user_per_s, sent / peak / send_s, sent)
         )
     return metrics
 
 
 def summary_document(
     run_id: str,
-    status: str,
+    status: RunStatus,
     reasons: list[str],
     manifest: dict[str, Any],
-    metrics: dict[str, Metric],
+    metrics: dict[str, Figure],
     window: Window,
-    under_target: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    return {
-        "schema": "imbench.summary/1",
-        "run_id": run_id,
-        "status": status,
-        "partial": RunStatus(status).partial,
-        "reasons": reasons,
-        "scenario": manifest["scenario"]["name"],
-        "backend": manifest["backend"]["name"],
-        "media_backend": manifest.get("media_backend", {}).get("name", "none"),
-        "net_method": manifest["methods"]["net_method"],
-        "load_window_s": round((window.end_ns - window.load_start_ns) / 1e9, 3),
-        "metrics": metrics,
-        "media_under_target": under_target or [],
-    }
+    under_target: list[UnderTarget] | None = None,
+) -> Summary:
+    return Summary(
+        run_id=run_id,
+        status=status,
+        partial=status.partial,
+        reasons=tuple(reasons),
+        scenario=manifest["scenario"]["name"],
+        backend=manifest["backend"]["name"],
+        media_backend=manifest.get("media_backend", {}).get("name", "none"),
+        net_method=manifest["methods"]["net_method"],
+        load_window_s=round((window.end_ns - window.load_start_ns) / 1e9, 3),
+        metrics=metrics,
+        media_under_target=tuple(under_target or ()),
+    )
+
+
+def producible_metrics(scenario: Scenario) -> tuple[MetricSpec, ...]:
+    """The registered metrics a run of `scenario` can produce (what the claims gate checks a
+    claim against before load starts): by its workload kinds, a video workload with an audio
+    track counting as voice too, and whether its media goes through TURN."""
+    kinds = {WorkloadKind(w.kind) for w in scenario.workloads}
+    for media in scenario.media:
+        kinds.add(WorkloadKind(media.kind))
+        if media.kind == WorkloadKind.VIDEO and media.audio_bitrate_kbps > 0:
+            kinds.add(WorkloadKind.VOICE)
+    return producible(kinds, scenario.turn)

@@ -66,7 +66,7 @@ def run_step(
 ) -> dict[str, float]:
     spec = parse_scenario(scenario(users, rate_hz, duration_s, payload), "bench")
     result = execute(spec, RunOptions(results_dir=results, quiet=True))
-    m = result.summary["metrics"]
+    m = result.summary.to_json()["metrics"]
     manifest = result.folder.read_json("manifest.json")
     window = manifest["window_ns"]
     steady_start = window["load_start"] + int(3e9)  # past the 2 s ramp

@@ -8,6 +8,8 @@ import pytest
 
 from harness import analysis as an
 from harness.kernel import records
+from harness.kernel.figures import Figure
+from harness.kernel.metric_names import MESSAGING
 from harness.summary import RunData, build_metrics, validity_reasons
 
 CHAT, GROUP = records.KIND_CHAT, records.KIND_GROUP
@@ -67,10 +69,13 @@ def test_everything_owed_and_delivered_gives_ratio_one_and_exact_latencies() -> 
         ]
     )
     expected = an.expected_deliveries(SENT, EVENTS)
-    figures = an.delivery_figures(SENT, got, expected, an.ready_times(EVENTS))
-    assert figures["delivery_ratio"]["value"] == 1.0
-    assert figures["lost"]["value"] == 0
-    assert figures["e2e_latency_ms"]["max"] == 5.0 and figures["e2e_latency_ms"]["p50"] == 1.5
+    figures = an.delivery_figures(MESSAGING, SENT, got, expected, an.ready_times(EVENTS))
+    assert figures[MESSAGING.delivery_ratio].value == 1.0
+    assert figures[MESSAGING.lost].value == 0
+    assert (
+        figures[MESSAGING.e2e_latency_ms].statistic("max") == 5.0
+        and figures[MESSAGING.e2e_latency_ms].statistic("p50") == 1.5
+    )
     assert an.fanout_completion_ms(SENT, got, expected).tolist() == [1.0, 5.0]
 
 
@@ -83,9 +88,9 @@ def test_a_missing_delivery_is_lost_and_its_fanout_never_completes() -> None:
         ]
     )
     expected = an.expected_deliveries(SENT, EVENTS)
-    figures = an.delivery_figures(SENT, got, expected, an.ready_times(EVENTS))
-    assert figures["lost"]["value"] == 1
-    assert figures["delivery_ratio"]["value"] == pytest.approx(3 / 4)
+    figures = an.delivery_figures(MESSAGING, SENT, got, expected, an.ready_times(EVENTS))
+    assert figures[MESSAGING.lost].value == 1
+    assert figures[MESSAGING.delivery_ratio].value == pytest.approx(3 / 4)
     assert an.fanout_completion_ms(SENT, got, expected).tolist() == [1.0]
 
 
@@ -93,10 +98,10 @@ def test_a_duplicate_counts_once_for_delivery_and_once_as_duplicate() -> None:
     got = recv([(26 * MS, 1, 0, CHAT, -1, 2, 25 * MS), (27 * MS, 1, 0, CHAT, -1, 2, 25 * MS)])
     chat = SENT[SENT["kind"] == CHAT]
     figures = an.delivery_figures(
-        chat, got, an.expected_deliveries(chat, EVENTS), an.ready_times(EVENTS)
+        MESSAGING, chat, got, an.expected_deliveries(chat, EVENTS), an.ready_times(EVENTS)
     )
-    assert figures["duplicates"]["value"] == 1
-    assert figures["delivery_ratio"]["value"] == 1.0
+    assert figures[MESSAGING.duplicates].value == 1
+    assert figures[MESSAGING.delivery_ratio].value == 1.0
 
 
 def test_a_later_sequence_arriving_first_marks_the_earlier_one_reordered() -> None:
@@ -161,16 +166,16 @@ def test_resource_intensities_divide_measured_deltas_by_delivered_messages() -> 
     )
     data = RunData(SENT, got, EVENTS, _samples(), pd.DataFrame())
     metrics = build_metrics(data, an.Window(0, 60 * MS, 10_000 * MS))
-    assert metrics["backend.cpu_core_s"]["value"] == pytest.approx(1.0)
-    assert metrics["backend.cpu_core_s_per_1k_delivered_msgs"]["value"] == pytest.approx(
+    assert metrics["backend.cpu_core_s"].value == pytest.approx(1.0)
+    assert metrics["backend.cpu_core_s_per_1k_delivered_msgs"].value == pytest.approx(
         1000 * 1.0 / 4
     )
-    assert metrics["wire.bytes_total"]["value"] == 40_000
-    assert metrics["wire.bytes_per_delivered_msg"]["value"] == 10_000
-    assert metrics["wire.bytes_per_sent_msg"]["value"] == 10_000
-    assert metrics["backend.storage_bytes_per_stored_msg"]["value"] == 5000 / 4
-    assert metrics["backend.rss_bytes_per_user"]["value"] == pytest.approx(10_000 / 5)
-    assert metrics["group.room_size_mean"]["value"] == 3
+    assert metrics["wire.bytes_total"].value == 40_000
+    assert metrics["wire.bytes_per_delivered_msg"].value == 10_000
+    assert metrics["wire.bytes_per_sent_msg"].value == 10_000
+    assert metrics["backend.storage_bytes_per_stored_msg"].value == 5000 / 4
+    assert metrics["backend.rss_bytes_per_user"].value == pytest.approx(10_000 / 5)
+    assert metrics["group.room_size_mean"].value == 3
 
 
 def test_a_generator_above_85_percent_of_a_core_makes_the_run_invalid() -> None:
@@ -184,7 +189,7 @@ def test_a_generator_above_85_percent_of_a_core_makes_the_run_invalid() -> None:
 
 def test_a_lagging_generator_loop_makes_the_run_invalid() -> None:
     stats = pd.DataFrame({"t_ns": np.arange(10) * 1_000 * MS, "loop_lag_ms_max": [200.0] * 10})
-    metrics = {"messaging.deliveries_expected": {"value": 5}}
+    metrics = {MESSAGING.deliveries_expected: Figure.of_value(MESSAGING.deliveries_expected, 5, 4)}
     reasons = validity_reasons(metrics, stats, an.Window(0, 5_000 * MS, 10_000 * MS))
     assert reasons == [
         "load generator event loop lagged: p95 of per-second max lag 200 ms (limit 50 ms)"

@@ -370,11 +370,9 @@ def _mkdir(path: Path) -> Path:
 
 
 def test_a_reader_that_closes_the_pipe_early_is_not_an_error(tmp_path: Path) -> None:
-    metrics = {f"chat.figure_{i}": {"value": i, "unit": "msgs", "n": 1} for i in range(20_000)}
-    run = _run_folder(
-        tmp_path,
-        {"schema": "imbench.summary/1", "run_id": "x", "status": "ok", "metrics": metrics},
-    )
+    summary = json.loads((ROOT / "tests" / "fixtures" / "summary_messaging.json").read_text())
+    summary["reasons"] = [f"reason {i}: " + "x" * 100 for i in range(5_000)]  # > a pipe's buffer
+    run = _run_folder(tmp_path, summary)
     proc = subprocess.Popen(
         [*IMBENCH, "show", "--json", str(run)],
         stdout=subprocess.PIPE,

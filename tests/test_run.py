@@ -80,22 +80,22 @@ def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_
 
     assert result.status == "ok", result.reasons
     summary = result.summary
-    assert summary["net_method"] == NET_NETNS
-    metrics = summary["metrics"]
-    assert metrics["messaging.delivery_ratio"]["value"] == 1.0
+    assert summary.net_method == NET_NETNS
+    metrics = summary.metrics
+    assert metrics["messaging.delivery_ratio"].value == 1.0
     for name, metric in metrics.items():
-        figure = metric.get("value", metric.get("p50"))
+        figure = metric.value if metric.stats is None else metric.stats.p50
         if name.endswith(("lost", "duplicates", "reordered")):
             assert figure == 0, name
         else:
             assert figure is not None and figure > 0, (name, metric)
-            assert metric["unit"] and metric["n"] > 0, name
+            assert metric.unit and metric.n > 0, name
     assert (
-        metrics["wire.bytes_per_delivered_msg"]["value"]
-        > metrics["messaging.payload_bytes_mean"]["value"]
+        metrics["wire.bytes_per_delivered_msg"].value
+        > metrics["messaging.payload_bytes_mean"].value
     )
 
-    meter_bytes = metrics["wire.bytes_total"]["value"]
+    meter_bytes = metrics["wire.bytes_total"].value
     captured = pcap_bytes(capture.path)
     assert captured > 100_000
     assert abs(meter_bytes - captured) / captured < 0.02, (meter_bytes, captured)
@@ -109,7 +109,7 @@ def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_
     )
     assert manifest["packages"]["locust"] != "not installed"
     delivered = pd.read_parquet(folder / "deliveries.parquet")
-    assert len(delivered) == metrics["messaging.messages_delivered"]["value"]
+    assert len(delivered) == metrics["messaging.messages_delivered"].value
     samples = pd.read_parquet(folder / "samples.parquet")
     assert set(samples["source"]) == {"backend", "generator-0", "wire", "storage"}
     backend_times = samples[samples["source"] == "backend"]["t_ns"].diff().dropna() / 1e9
@@ -124,8 +124,8 @@ def test_a_loopback_run_with_two_generators_says_its_figures_are_approximate(
         load_scenario(scenario_file(mode="loopback", processes=2, duration_s=4)), options
     )
     assert result.status == "ok", result.reasons
-    assert result.summary["net_method"] == NET_LOOPBACK
-    assert result.summary["metrics"]["messaging.delivery_ratio"]["value"] == 1.0
+    assert result.summary.net_method == NET_LOOPBACK
+    assert result.summary.metrics["messaging.delivery_ratio"].value == 1.0
     assert {p.name for p in (result.folder.raw).glob("sent-*.csv")} == {"sent-0.csv", "sent-1.csv"}
 
     shown = subprocess.run(
@@ -323,10 +323,8 @@ def test_with_media_on_the_wire_the_messaging_port_meter_matches_a_capture_of_th
     capture.stop()
     assert result.status == "ok", result.reasons
     port = result.folder.read_json("manifest.json")["methods"]["wire_messaging_port"]
-    metered = result.summary["metrics"]["wire.bytes_total"]["value"]
+    metered = result.summary.metrics["wire.bytes_total"].value
     captured = pcap_tcp_port_bytes(capture.path, port)
     assert captured > 50_000
     assert abs(metered - captured) / captured < 0.02, (metered, captured)
-    assert (
-        result.summary["metrics"]["video.wire_mbps"]["value"] > 2.0
-    )  # the veth carried the video too
+    assert result.summary.metrics["video.wire_mbps"].value > 2.0  # the veth carried the video too

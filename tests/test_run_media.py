@@ -41,33 +41,33 @@ def run_video(tmp_path: Path, duration_s: float = 8, **workload: Any) -> RunResu
 def test_a_1_to_1_call_holds_its_target_bitrate_with_no_loss_and_the_wire_adds_only_headers(
     tmp_path: Path, leaves_nothing_behind: None
 ) -> None:
-    m = run_video(tmp_path, users=2, room_size=2).summary["metrics"]
-    assert m["video.recv_streams"]["value"] == 2
-    per_stream = m["video.recv_mbps_per_stream"]
-    assert per_stream["min"] >= 1.5 * 0.95 and per_stream["max"] <= 1.5 * 1.05, per_stream
-    assert m["video.packets_lost"]["value"] == 0
-    assert m["video.streams_under_target"]["value"] == 0
+    m = run_video(tmp_path, users=2, room_size=2).summary.metrics
+    assert m["video.recv_streams"].value == 2
+    per_stream = m["video.recv_mbps_per_stream"].stats
+    assert per_stream and per_stream.min >= 1.5 * 0.95 and per_stream.max <= 1.5 * 1.05, per_stream
+    assert m["video.packets_lost"].value == 0
+    assert m["video.streams_under_target"].value == 0
     expected_wire = (
-        m["video.payload_mbps_sum"]["value"]
-        + m["video.rtp_packets_per_s"]["value"] * HEADER_BYTES_PER_PACKET * 8 / 1e6
+        m["video.payload_mbps_sum"].value
+        + m["video.rtp_packets_per_s"].value * HEADER_BYTES_PER_PACKET * 8 / 1e6
     )
-    assert m["video.wire_mbps"]["value"] == pytest.approx(expected_wire, rel=0.05)
-    assert m["video.sfu_cpu_core_s_per_stream_min"]["value"] > 0
-    assert m["video.first_frame_ms"]["n"] == 2
+    assert m["video.wire_mbps"].value == pytest.approx(expected_wire, rel=0.05)
+    assert m["video.sfu_cpu_core_s_per_stream_min"].value > 0
+    assert m["video.first_frame_ms"].n == 2
 
 
 def test_a_group_call_of_4_makes_the_sfu_send_4_x_3_streams(
     tmp_path: Path, leaves_nothing_behind: None
 ) -> None:
     result = run_video(tmp_path, users=4, room_size=4)
-    m = result.summary["metrics"]
-    assert m["video.recv_streams"]["value"] == 12
-    assert m["video.packets_lost"]["value"] == 0
-    recv_payload = m["video.recv_mbps_per_stream"]["mean"] * 12
+    m = result.summary.metrics
+    assert m["video.recv_streams"].value == 12
+    assert m["video.packets_lost"].value == 0
+    recv_payload = m["video.recv_mbps_per_stream"].statistic("mean") * 12
     assert recv_payload == pytest.approx(4 * 3 * 1.5, rel=0.05)
-    assert 4 * 3 * 1.5 * 0.95 <= m["video.sfu_egress_mbps"]["value"] <= 4 * 3 * 1.5 * 1.12
-    assert m["video.wire_mbps_per_participant"]["value"] == pytest.approx(
-        m["video.wire_mbps"]["value"] / 4, rel=1e-4
+    assert 4 * 3 * 1.5 * 0.95 <= m["video.sfu_egress_mbps"].value <= 4 * 3 * 1.5 * 1.12
+    assert m["video.wire_mbps_per_participant"].value == pytest.approx(
+        m["video.wire_mbps"].value / 4, rel=1e-4
     )
 
 
@@ -75,14 +75,14 @@ def test_a_broadcast_reaches_20_viewers_each_within_5_percent(
     tmp_path: Path, leaves_nothing_behind: None
 ) -> None:
     result = run_video(tmp_path, mode="broadcast", users=20, room_size=20, duration_s=10)
-    m = result.summary["metrics"]
-    assert m["video.recv_streams"]["value"] == 20
-    assert result.summary["media_under_target"] == []
+    m = result.summary.metrics
+    assert m["video.recv_streams"].value == 20
+    assert result.summary.media_under_target == ()
     streams = pd.read_parquet(result.folder.path / "media_streams.parquet")
     viewers = streams[(streams["direction"] == "recv")]["peer"].nunique()
     assert viewers == 20
-    per_stream = m["video.recv_mbps_per_stream"]
-    assert per_stream["min"] >= 1.5 * 0.95 and per_stream["max"] <= 1.5 * 1.05, per_stream
+    per_stream = m["video.recv_mbps_per_stream"].stats
+    assert per_stream and per_stream.min >= 1.5 * 0.95 and per_stream.max <= 1.5 * 1.05, per_stream
 
 
 def test_a_1_to_1_call_through_janus_holds_its_target_with_no_loss(
@@ -97,18 +97,18 @@ def test_a_1_to_1_call_through_janus_holds_its_target_with_no_loss(
         parse_scenario(doc, "test"), RunOptions(results_dir=tmp_path / "results", quiet=True)
     )
     assert result.status == "ok", result.reasons
-    assert result.summary["media_backend"] == "janus"
-    m = result.summary["metrics"]
-    per_stream = m["video.recv_mbps_per_stream"]
-    assert per_stream["n"] == 2
-    assert per_stream["min"] >= 1.5 * 0.95 and per_stream["max"] <= 1.5 * 1.05, per_stream
-    assert m["video.packets_lost"]["value"] == 0
+    assert result.summary.media_backend == "janus"
+    m = result.summary.metrics
+    per_stream = m["video.recv_mbps_per_stream"].stats
+    assert m["video.recv_mbps_per_stream"].n == 2
+    assert per_stream and per_stream.min >= 1.5 * 0.95 and per_stream.max <= 1.5 * 1.05, per_stream
+    assert m["video.packets_lost"].value == 0
     expected_wire = (
-        m["video.payload_mbps_sum"]["value"]
-        + m["video.rtp_packets_per_s"]["value"] * HEADER_BYTES_PER_PACKET * 8 / 1e6
+        m["video.payload_mbps_sum"].value
+        + m["video.rtp_packets_per_s"].value * HEADER_BYTES_PER_PACKET * 8 / 1e6
     )
-    assert m["video.wire_mbps"]["value"] == pytest.approx(expected_wire, rel=0.05)
-    assert m["video.sfu_cpu_core_s_per_stream_min"]["value"] > 0
+    assert m["video.wire_mbps"].value == pytest.approx(expected_wire, rel=0.05)
+    assert m["video.sfu_cpu_core_s_per_stream_min"].value > 0
 
 
 def test_relay_only_media_through_coturn_is_measured_as_its_own_figure(
@@ -123,13 +123,13 @@ def test_relay_only_media_through_coturn_is_measured_as_its_own_figure(
         parse_scenario(doc, "test"), RunOptions(results_dir=tmp_path / "results", quiet=True)
     )
     assert result.status == "ok", result.reasons
-    m = result.summary["metrics"]
-    per_stream = m["video.recv_mbps_per_stream"]
-    assert per_stream["min"] >= 1.5 * 0.95 and per_stream["max"] <= 1.5 * 1.05, per_stream
-    assert m["video.packets_lost"]["value"] == 0
+    m = result.summary.metrics
+    per_stream = m["video.recv_mbps_per_stream"].stats
+    assert per_stream and per_stream.min >= 1.5 * 0.95 and per_stream.max <= 1.5 * 1.05, per_stream
+    assert m["video.packets_lost"].value == 0
     # Four relayed legs (2 publishers in, 2 subscribers out) each carry about one stream.
-    assert m["turn.relay_mbps_mean"]["value"] > 2 * 1.5
-    assert m["turn.relay_gb_per_participant_hour"]["value"] > 0
+    assert m["turn.relay_mbps_mean"].value > 2 * 1.5
+    assert m["turn.relay_gb_per_participant_hour"].value > 0
 
 
 def test_streams_starved_by_a_rate_cap_are_reported_under_target_by_name(
@@ -162,7 +162,7 @@ def test_streams_starved_by_a_rate_cap_are_reported_under_target_by_name(
     }
     options = RunOptions(results_dir=tmp_path / "results", quiet=True, on_network_ready=cap_uplink)
     result = execute(parse_scenario(doc, "test"), options)
-    low = result.summary["media_under_target"]
-    assert result.summary["metrics"]["video.streams_under_target"]["value"] == 2 == len(low)
-    assert all(s["achieved_mbps"] < 0.9 * 1.5 and s["target_mbps"] == 1.5 for s in low), low
-    assert {s["stream"] for s in low} == {"p0/video", "p1/video"}
+    low = result.summary.media_under_target
+    assert result.summary.metrics["video.streams_under_target"].value == 2 == len(low)
+    assert all(s.achieved_mbps < 0.9 * 1.5 and s.target_mbps == 1.5 for s in low), low
+    assert {s.stream for s in low} == {"p0/video", "p1/video"}

@@ -139,24 +139,26 @@ def test_a_usage_file_rejects_negative_quantities(tmp_path: Path) -> None:
         load_usage(path)
 
 
+SUMMARY = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "summary_messaging.json").read_text()
+)
+
+
+def _with(**changes: object) -> dict[str, object]:
+    """The messaging fixture with top-level fields replaced (None: removed)."""
+    data = {**SUMMARY, **changes}
+    return {k: v for k, v in data.items() if v is not None}
+
+
 @pytest.mark.parametrize(
     ("case", "summary", "field", "accepted"),
     [
-        (
-            "wrong schema",
-            {"schema": "other/9", "run_id": "r", "metrics": {}},
-            "schema",
-            "imbench.summary/1",
-        ),
-        ("no metrics", {"schema": "imbench.summary/1", "run_id": "r"}, "metrics", "an object"),
-        ("no run id", {"schema": "imbench.summary/1", "metrics": {}}, "run_id", "the run's id"),
+        ("wrong schema", _with(schema="other/9"), "schema", "imbench.summary/1"),
+        ("no metrics", _with(metrics=None), "metrics", "an object"),
+        ("no run id", _with(run_id=None), "run_id", "the run's id"),
         (
             "a value that is not a number",
-            {
-                "schema": "imbench.summary/1",
-                "run_id": "r",
-                "metrics": {"wire.bytes_total": {"value": "lots"}},
-            },
+            _with(metrics={"wire.bytes_total": {"value": "lots", "unit": "bytes", "n": 1}}),
             "metrics.wire.bytes_total.value",
             "a number",
         ),
@@ -168,7 +170,9 @@ def test_a_malformed_summary_is_bad_input(
     (tmp_path / "summary.json").write_text(json.dumps(summary))
     with pytest.raises(BadInput) as info:
         read_summary(tmp_path)
-    assert (info.value.field, accepted in info.value.accepted) == (field, True), case
+    assert [p.field for p in info.value.problems] == [field], case
+    assert accepted in info.value.accepted, case
+    assert info.value.source == str(tmp_path / "summary.json")
 
 
 def test_a_folder_without_summary_is_bad_input(tmp_path: Path) -> None:
