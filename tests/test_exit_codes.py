@@ -344,7 +344,7 @@ def _run_folder(tmp_path: Path, summary: dict[str, object] | None) -> Path:
         (
             "a summary that is not JSON",
             lambda tmp: _write(_run_folder(tmp, None) / "summary.json", "{not json"),
-            "summary.json = '(file)': is not valid JSON",
+            "valid JSON as docs/results.md describes",
         ),
         ("a folder without a manifest", lambda tmp: _mkdir(tmp / "empty"), "has no manifest.json"),
         ("a run id that matches nothing", lambda tmp: Path("2026-nothing"), "no run folder"),

@@ -7,8 +7,11 @@ a group of 4 ≈ 4 × 3 × target, and every viewer of a 20-viewer broadcast wit
 
 from __future__ import annotations
 
+import json
+import secrets
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -111,12 +114,19 @@ def test_a_1_to_1_call_through_janus_holds_its_target_with_no_loss(
     assert m["video.sfu_cpu_core_s_per_stream_min"].value > 0
 
 
-def test_relay_only_media_through_coturn_is_measured_as_its_own_figure(
-    tmp_path: Path, leaves_nothing_behind: None
+def test_relay_only_media_through_janus_and_coturn_is_its_own_figure_and_leaves_no_secret(
+    tmp_path: Path, leaves_nothing_behind: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    issued: list[str] = []  # every token coturn's adapter makes: the run's TURN credential
+
+    def recording(nbytes: int | None = None) -> str:
+        issued.append(secrets.token_hex(nbytes))
+        return issued[-1]
+
+    monkeypatch.setattr("harness.backends.coturn.secrets", SimpleNamespace(token_hex=recording))
     doc = {
         "scenario": {"name": "turn", "duration_s": 8, "ramp_s": 2, "drain_s": 1},
-        "media": {"turn": True},
+        "media": {"backend": "janus", "turn": True},
         "workload": [{"kind": "video", "users": 2, "room_size": 2, "bitrate_mbps": 1.5}],
     }
     result = execute(
@@ -130,6 +140,15 @@ def test_relay_only_media_through_coturn_is_measured_as_its_own_figure(
     # Four relayed legs (2 publishers in, 2 subscribers out) each carry about one stream.
     assert m["turn.relay_mbps_mean"].value > 2 * 1.5
     assert m["turn.relay_gb_per_participant_hour"].value > 0
+
+    password = max(issued, key=len)  # token_hex(16): the key; the user name is sent in clear
+    assert len(password) == 32
+    folder = result.folder.path
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert any(p.name == "media-0.json" for p in files) and len(files) > 10
+    assert [p for p in files if password.encode() in p.read_bytes()] == []
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert not Path(manifest["private_dir"]).exists(), "the private dir goes with the run"
 
 
 def test_streams_starved_by_a_rate_cap_are_reported_under_target_by_name(
