@@ -35,16 +35,18 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aiohttp import web  # noqa: E402
 from aiortc.contrib.media import MediaPlayer  # noqa: E402
 from aiortc.mediastreams import MediaStreamTrack  # noqa: E402
 
 from harness.backends.embedded_media import SfuProcess  # noqa: E402
+from harness.backends.json_server import JsonServer, json_app, read_object  # noqa: E402
 from harness.drivers.media_driver import MediaDriverConfig  # noqa: E402
 from workloads.media import encoded  # noqa: E402
 from workloads.media.clips import ensure_clip, video_spec  # noqa: E402
 from workloads.media.codecs import force_codec  # noqa: E402
 from workloads.media.direct import SinkPeer, direct_pair, offer_to_sink  # noqa: E402
-from workloads.media.httpjson import serve_json  # noqa: E402
+from workloads.media.http_client import JsonClient  # noqa: E402
 from workloads.media.judge import StreamVerdict, judge_streams  # noqa: E402
 from workloads.media.netaddr import restrict_host_addresses  # noqa: E402
 from workloads.media.packets import ClipPackets, load_packets  # noqa: E402
@@ -97,9 +99,10 @@ async def _worker(args: argparse.Namespace) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     sampler = asyncio.create_task(session.run(1.0, stop))
     if args.worker == "recv":
-        server = await serve_json("127.0.0.1", 0, SinkPeer(session).handle)
-        print(json.dumps({"port": server.sockets[0].getsockname()[1]}), flush=True)
+        server = await JsonServer.start(_sink_app(SinkPeer(session)), "127.0.0.1", 0)
+        print(json.dumps({"port": server.port}), flush=True)
     else:
+        sink = JsonClient("127.0.0.1", args.port)
         sources = _clip(args.clip_cache)
         stock_path = _stock_clip_path(args.clip_cache)
         for i in range(args.n):
@@ -108,14 +111,24 @@ async def _worker(args: argparse.Namespace) -> None:
             elif args.worker == "pair":
                 session.links.extend(await direct_pair(f"s{i}", sources, start_index=7 * i))
             else:
-                session.links.append(
-                    await offer_to_sink("127.0.0.1", args.port, f"s{i}", sources, 7 * i)
-                )
+                session.links.append(await offer_to_sink(sink, f"s{i}", sources, 7 * i))
             await asyncio.sleep(JOIN_INTERVAL_S)
+        await sink.close()
         print(json.dumps({"joined": args.n}), flush=True)
     await stop.wait()
     await sampler
     await session.close()
+
+
+def _sink_app(sink: SinkPeer) -> web.Application:
+    """POST /offer → the sink peer's answer."""
+
+    async def offer(request: web.Request) -> web.Response:
+        return web.json_response(await sink.answer(await read_object(request)))
+
+    app = json_app()
+    app.router.add_post("/offer", offer)
+    return app
 
 
 def _stock_clip_path(cache: str | None) -> str:

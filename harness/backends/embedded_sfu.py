@@ -13,7 +13,9 @@ that both publish and subscribe; a broadcast is one publisher and N subscribe-on
 received frame is reassembled once, wrapped once, and re-packetized per subscriber: no decoder
 and no encoder ever run (`harness.backends.sfu_forward`).
 
-HTTP API (JSON bodies; one request per connection):
+HTTP API (JSON bodies, aiohttp.web; every error reply is {"error": ...}, see
+`harness.backends.json_server`: 400 for a malformed body or offer, 404 for no such route, 405 for
+a route asked with another method, 413 for a body over 1 MB):
 
     POST /rooms/<room>/publish    {"peer", "sdp", "type": "offer", "codecs": {"video": "vp8"}}
                                   → {"sdp", "type": "answer"}
@@ -38,6 +40,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from aiohttp import web
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
@@ -45,9 +48,9 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamTrack
 
+from harness.backends.json_server import JsonObject, JsonServer, bad_request, json_app, read_object
 from harness.backends.sfu_forward import FanOut, ForwardTrack
 from workloads.media.encoded import mark_encoded
-from workloads.media.httpjson import JsonObject, serve_json
 from workloads.media.netaddr import restrict_host_addresses
 
 
@@ -79,7 +82,7 @@ def _new_pc() -> RTCPeerConnection:
 
 def _offer(body: JsonObject) -> RTCSessionDescription:
     if body.get("type") != "offer" or not isinstance(body.get("sdp"), str):
-        raise ValueError("expected {'type': 'offer', 'sdp': '...'}")
+        raise bad_request("expected {'type': 'offer', 'sdp': '...'}")
     return RTCSessionDescription(sdp=body["sdp"], type="offer")
 
 
@@ -88,7 +91,7 @@ def _answer(pc: RTCPeerConnection) -> JsonObject:
 
 
 class Sfu:
-    """All rooms of one SFU process; `handle` is the HTTP API."""
+    """All rooms of one SFU process (`sfu_app` serves them)."""
 
     def __init__(self) -> None:
         self.rooms: dict[str, Room] = {}
@@ -96,36 +99,6 @@ class Sfu:
         self._closed_egress_bytes = 0
         self._closed_egress_packets = 0
         """Sent by subscriptions already closed, so /stats stays cumulative."""
-
-    async def handle(self, method: str, path: str, body: JsonObject) -> tuple[int, JsonObject]:
-        parts = [p for p in path.split("?")[0].split("/") if p]
-        if method == "GET" and parts == ["health"]:
-            return 200, {"ok": True}
-        if method == "GET" and parts == ["stats"]:
-            return 200, await self.stats()
-        if len(parts) >= 2 and parts[0] == "rooms":
-            return await self._room_request(method, parts[1], parts[2:], body)
-        return 404, {"error": f"no route {method} {path}"}
-
-    async def _room_request(
-        self, method: str, name: str, rest: list[str], body: JsonObject
-    ) -> tuple[int, JsonObject]:
-        if method == "GET" and not rest:
-            room = self.rooms.get(name, Room())
-            listing = [{"peer": p.peer, "codecs": p.codecs} for p in room.publications.values()]
-            return 200, {"publishers": listing}
-        room = self.rooms.setdefault(name, Room())
-        if method == "POST" and rest == ["publish"]:
-            return 200, await self.publish(room, str(body.get("peer")), body)
-        if method == "POST" and rest == ["subscribe"]:
-            publisher = room.publications.get(str(body.get("publisher")))
-            if publisher is None:
-                return 404, {"error": f"publisher {body.get('publisher')!r} not in room {name!r}"}
-            return 200, await self.subscribe(room, str(body.get("peer")), publisher, body)
-        if method == "POST" and rest == ["leave"]:
-            await self.leave(room, str(body.get("peer")))
-            return 200, {}
-        return 404, {"error": f"no route {method} /rooms/{name}/{'/'.join(rest)}"}
 
     async def publish(self, room: Room, peer: str, body: JsonObject) -> JsonObject:
         offer = _offer(body)
@@ -251,24 +224,70 @@ async def _close_subscription(subscription: Subscription) -> None:
     await subscription.pc.close()
 
 
-async def serve(host: str, port: int) -> tuple[Sfu, asyncio.Server]:
+def sfu_app(sfu: Sfu) -> web.Application:
+    """The HTTP API of the module docstring. A POST makes its room; a GET never does."""
+    routes = web.RouteTableDef()
+
+    @routes.get("/health")
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    @routes.get("/stats")
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response(await sfu.stats())
+
+    @routes.get("/rooms/{room}")
+    async def listing(request: web.Request) -> web.Response:
+        room = sfu.rooms.get(request.match_info["room"], Room())
+        found = [{"peer": p.peer, "codecs": p.codecs} for p in room.publications.values()]
+        return web.json_response({"publishers": found})
+
+    @routes.post("/rooms/{room}/publish")
+    async def publish(request: web.Request) -> web.Response:
+        body = await read_object(request)
+        room = sfu.rooms.setdefault(request.match_info["room"], Room())
+        return web.json_response(await sfu.publish(room, str(body.get("peer")), body))
+
+    @routes.post("/rooms/{room}/subscribe")
+    async def subscribe(request: web.Request) -> web.Response:
+        body = await read_object(request)
+        name = request.match_info["room"]
+        room = sfu.rooms.setdefault(name, Room())
+        publisher = room.publications.get(str(body.get("publisher")))
+        if publisher is None:
+            error = f"publisher {body.get('publisher')!r} not in room {name!r}"
+            return web.json_response({"error": error}, status=404)
+        return web.json_response(await sfu.subscribe(room, str(body.get("peer")), publisher, body))
+
+    @routes.post("/rooms/{room}/leave")
+    async def leave(request: web.Request) -> web.Response:
+        body = await read_object(request)
+        room = sfu.rooms.setdefault(request.match_info["room"], Room())
+        await sfu.leave(room, str(body.get("peer")))
+        return web.json_response({})
+
+    app = json_app()
+    app.add_routes(routes)
+    return app
+
+
+async def serve(host: str, port: int) -> tuple[Sfu, JsonServer]:
     """Start an SFU on host:port in this event loop (ICE addresses are the caller's business)."""
     sfu = Sfu()
-    server = await serve_json(host, port, sfu.handle)
+    server = await JsonServer.start(sfu_app(sfu), host, port)
     return sfu, server
 
 
 async def _run(host: str, port: int) -> None:
     sfu, server = await serve(host, port)
-    bound_port = server.sockets[0].getsockname()[1]
-    line = {"event": "listening", "host": host, "port": bound_port, "pid": os.getpid()}
+    line = {"event": "listening", "host": host, "port": server.port, "pid": os.getpid()}
     print(json.dumps(line), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    server.close()
+    await server.close()
     await sfu.close()
 
 

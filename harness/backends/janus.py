@@ -30,7 +30,8 @@ from harness.backends.process import (
 )
 from harness.children import Child
 from harness.kernel.errors import BackendFailure, EnvironmentProblem
-from workloads.media.janus_signalling import ROOM_SETTINGS, JanusAddress, JanusError, http_json
+from workloads.media.http_client import SignallingError
+from workloads.media.janus_signalling import ROOM_SETTINGS, JanusAddress, janus_client
 
 READY_TIMEOUT_S = 15.0
 READY_POLL_S = 0.05
@@ -205,15 +206,17 @@ class JanusBackend(ServerProcess):
 
     async def _wait_ready(self, janus: Child) -> None:
 
-        async def answers() -> bool:
-            with contextlib.suppress(JanusError, OSError, ValueError):
-                info = await http_json(self.address, "GET", "/info", None)
-                return bool(info.get("janus") == "server_info")
-            return False
+        async with janus_client(self.address) as api:
 
-        await poll_until_ready(
-            janus, answers, READY_TIMEOUT_S, READY_POLL_S, "Janus did not answer /janus/info"
-        )
+            async def answers() -> bool:
+                with contextlib.suppress(SignallingError):
+                    info = await api.request_object("GET", "/info")
+                    return bool(info.get("janus") == "server_info")
+                return False
+
+            await poll_until_ready(
+                janus, answers, READY_TIMEOUT_S, READY_POLL_S, "Janus did not answer /janus/info"
+            )
 
     def data_paths(self) -> list[Path]:
         """Janus keeps rooms in memory and records nothing (record = false): only its config."""

@@ -36,7 +36,7 @@ from harness.kernel.errors import BadInput, ImbenchError
 from harness.kernel.records import MediaProgress
 from workloads.media import encoded
 from workloads.media.clips import ClipInfo, ClipSpec, ensure_clip, video_spec
-from workloads.media.httpjson import SignallingError
+from workloads.media.http_client import SignallingError
 from workloads.media.looplag import LagProbe, LoopLag, summarize_lag
 from workloads.media.netaddr import restrict_host_addresses
 from workloads.media.packets import ClipPackets, load_packets

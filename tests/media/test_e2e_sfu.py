@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.backends.embedded_media import SfuProcess
-from workloads.media.httpjson import request_json
+from workloads.media.http_client import JsonClient
 from workloads.media.judge import judge_streams
 from workloads.media.plan import expected_egress_mbps
 from workloads.media.records import StreamSample
@@ -19,6 +19,12 @@ from workloads.media.sink import read_records
 
 TARGET_BPS = 1_500_000
 Drive = Callable[..., list[StreamSample]]
+
+
+async def _stats(sfu: SfuProcess) -> dict[str, int]:
+    async with JsonClient(sfu.host, sfu.port) as api:
+        stats: dict[str, int] = await api.request_object("GET", "/stats")
+    return stats
 
 
 def warm_up_end_s(samples: list[StreamSample], warm_up_s: float = 2.0) -> float:
@@ -62,7 +68,7 @@ def test_group_of_4_egress_is_4_times_3_streams(drive: Drive, sfu: SfuProcess) -
     expected = expected_egress_mbps(4, 3, TARGET_BPS)
     assert abs(egress_mbps / expected - 1) <= 0.05, (egress_mbps, expected)
     # the SFU's own cumulative egress counter agrees with what the subscribers received
-    stats = asyncio.run(request_json(sfu.host, sfu.port, "GET", "/stats"))
+    stats = asyncio.run(_stats(sfu))
     received_bytes = sum(
         max(s.payload_bytes_total for s in samples if (s.peer, s.stream) == key)
         for key in {(s.peer, s.stream) for s in samples if s.direction == "recv"}

@@ -16,7 +16,8 @@ Modules, one concept each (docs/media.md has the whole picture):
 - `session`    the per-second sampler of every stream of a driver
 - `sink`       JSONL record writer, flushed every second, and its reader
 - `netaddr`    keeps ICE host candidates on the addresses a test owns
-- `httpjson`   minimal JSON-over-HTTP server and client (SDP signalling)
+- `http_client` the one HTTP client of every signalling: JSON over one aiohttp session,
+               `SignallingError` (the server side is `harness.backends.json_server`)
 - `peers`      peer links (the one way to build them, with an ICE configuration) and
                publish/subscribe against the embedded SFU
 - `janus_signalling`  the same peers through Janus' videoroom (HTTP API)

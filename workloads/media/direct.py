@@ -1,14 +1,15 @@
 """Peer-to-peer media without an SFU, for measuring the generator itself (scripts/bench_media.py).
 
 `direct_pair` connects a sender and a receiver inside one process; `SinkPeer` answers offers in a
-receive-only process so that sending and receiving costs can be measured in separate processes.
+receive-only process so that sending and receiving costs can be measured in separate processes
+(the script serves `SinkPeer.answer` as `POST /offer`; `offer_to_sink` is the sending side).
 """
 
 from __future__ import annotations
 
 from aiortc import RTCSessionDescription
 
-from workloads.media.httpjson import JsonObject, request_json
+from workloads.media.http_client import JsonClient, JsonObject
 from workloads.media.packets import ClipPackets
 from workloads.media.peers import PeerLink, receiving_link, sending_link
 from workloads.media.session import MediaSession
@@ -28,26 +29,25 @@ async def direct_pair(
 
 
 class SinkPeer:
-    """HTTP handler: POST /offer {"peer", "codecs", "sdp", "type"} → answer; receives and counts."""
+    """Receives and counts every stream offered to it, in its own `session`."""
 
     def __init__(self, session: MediaSession) -> None:
         self.session = session
 
-    async def handle(self, method: str, path: str, body: JsonObject) -> tuple[int, JsonObject]:
-        if (method, path) != ("POST", "/offer"):
-            return 404, {"error": f"no route {method} {path}"}
-        peer = str(body["peer"])
-        link = receiving_link(f"{peer}-rx", peer, dict(body["codecs"]), offerer=False)
-        await link.pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "offer"))
+    async def answer(self, offer: JsonObject) -> JsonObject:
+        """{"peer", "codecs", "sdp", "type": "offer"} → {"sdp", "type": "answer"}."""
+        peer = str(offer["peer"])
+        link = receiving_link(f"{peer}-rx", peer, dict(offer["codecs"]), offerer=False)
+        await link.pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
         await link.pc.setLocalDescription(await link.pc.createAnswer())
         self.session.links.append(link)
-        return 200, {"sdp": link.pc.localDescription.sdp, "type": "answer"}
+        return {"sdp": link.pc.localDescription.sdp, "type": "answer"}
 
 
 async def offer_to_sink(
-    host: str, port: int, name: str, sources: list[ClipPackets], start_index: int = 0
+    sink: JsonClient, name: str, sources: list[ClipPackets], start_index: int = 0
 ) -> PeerLink:
-    """A sender `name` connected to a SinkPeer at host:port."""
+    """A sender `name` connected to the SinkPeer that `sink` reaches (its `POST /offer`)."""
     link = sending_link(name, sources, start_index)
     await link.pc.setLocalDescription(await link.pc.createOffer())
     body = {
@@ -56,6 +56,6 @@ async def offer_to_sink(
         "sdp": link.pc.localDescription.sdp,
         "type": "offer",
     }
-    answer = await request_json(host, port, "POST", "/offer", body)
+    answer = await sink.request_object("POST", "/offer", body)
     await link.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
     return link

@@ -20,6 +20,10 @@ JSEP offer → event with Janus' answer. Subscriber: join (ptype subscriber, str
 then destroy the session. aiortc gathers every candidate before the SDP is ready, so JSEPs carry
 `"trickle": false`.
 
+Every request goes through one `workloads.media.http_client.JsonClient` per `JanusVideoRoom`
+(`janus_client`), shared by all its Janus sessions: HTTP/1.1 with kept-alive connections (Janus'
+libmicrohttpd answers chunked, which aiohttp reads). A long poll may be held LONG_POLL_TIMEOUT_S.
+
 Rooms need `string_ids = true` in the plugin config (harness.backends.janus writes it): room and
 publisher ids are our names. A publisher's `display` carries its codecs ("video=vp8,audio=opus")
 because `listparticipants` does not report them.
@@ -29,15 +33,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiortc import RTCConfiguration, RTCSessionDescription
 
-from workloads.media.httpjson import JsonObject, SignallingError
+from workloads.media.http_client import JsonClient, JsonObject, SignallingError
 from workloads.media.packets import ClipPackets
 from workloads.media.peers import PeerLink, direct_configuration, receiving_link, sending_link
 from workloads.media.receiver import RttSource
@@ -46,6 +48,8 @@ VIDEOROOM = "janus.plugin.videoroom"
 KEEPALIVE_S = 25.0
 """Janus' default session_timeout is 60 s; one keepalive every 25 s leaves room for one loss."""
 LONG_POLL_MAX_EVENTS = 10
+LONG_POLL_TIMEOUT_S = 45.0
+"""Janus answers a long poll with a keepalive event after 30 s without events."""
 REQUEST_TIMEOUT_S = 20.0
 SESSION_NOT_FOUND = 458
 """JANUS_ERROR_SESSION_NOT_FOUND: the session timed out or was destroyed."""
@@ -58,7 +62,9 @@ by REMB). `fir_freq = 0`: no periodic keyframe requests; clips carry a keyframe 
 
 
 class JanusError(SignallingError):
-    """Janus or its videoroom plugin refused a request (the message has Janus' code and reason)."""
+    """Janus or its videoroom plugin refused a request (the message has Janus' code and reason).
+
+    A failed HTTP request itself (no answer, a non-2xx status, no JSON) is a `RequestError`."""
 
 
 @dataclass(frozen=True)
@@ -68,24 +74,9 @@ class JanusAddress:
     base_path: str = "/janus"
 
 
-async def http_json(address: JanusAddress, method: str, path: str, body: JsonObject | None) -> Any:
-    """One HTTP/1.0 request (Janus' libmicrohttpd then never answers chunked); the JSON reply."""
-    reader, writer = await asyncio.open_connection(address.host, address.port)
-    try:
-        data = json.dumps(body).encode() if body is not None else b""
-        head = f"{method} {address.base_path}{path} HTTP/1.0\r\nHost: {address.host}\r\n"
-        if body is not None:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-        writer.write(head.encode() + b"\r\n" + data)
-        await writer.drain()
-        raw = await reader.read()
-    finally:
-        writer.close()
-    status_line, _, rest = raw.partition(b"\r\n")
-    status = int(status_line.split(b" ")[1]) if status_line else 0
-    if status != 200:
-        raise JanusError(f"{method} {path} → HTTP {status}: {raw[:300]!r}")
-    return json.loads(rest.partition(b"\r\n\r\n")[2])
+def janus_client(address: JanusAddress) -> JsonClient:
+    """The HTTP client for Janus' API at `address` (paths relative to its base path)."""
+    return JsonClient(address.host, address.port, address.base_path)
 
 
 def plugin_data(reply: JsonObject) -> JsonObject:
@@ -115,12 +106,11 @@ def jsep(description: RTCSessionDescription) -> JsonObject:
 
 
 class JanusSession:
-    """One Janus API session: requests, a long-poll task routing events, periodic keepalives."""
+    """One Janus API session: requests, a long-poll task routing events, periodic keepalives.
+    `api` is the room's `janus_client`; the session does not close it."""
 
-    def __init__(
-        self, address: JanusAddress, session_id: int, keepalive_s: float = KEEPALIVE_S
-    ) -> None:
-        self.address = address
+    def __init__(self, api: JsonClient, session_id: int, keepalive_s: float = KEEPALIVE_S) -> None:
+        self.api = api
         self.session_id = session_id
         self.keepalive_s = keepalive_s
         self.hangups: list[JsonObject] = []
@@ -134,10 +124,10 @@ class JanusSession:
         ]
 
     @classmethod
-    async def create(cls, address: JanusAddress, keepalive_s: float = KEEPALIVE_S) -> JanusSession:
-        reply = await http_json(address, "POST", "", {"janus": "create", "transaction": _tx()})
+    async def create(cls, api: JsonClient, keepalive_s: float = KEEPALIVE_S) -> JanusSession:
+        reply = await api.request_object("POST", "", {"janus": "create", "transaction": _tx()})
         plugin_data(reply)
-        return cls(address, int(reply["data"]["id"]), keepalive_s)
+        return cls(api, int(reply["data"]["id"]), keepalive_s)
 
     async def attach(self, plugin: str = VIDEOROOM) -> int:
         reply = await self._post("", {"janus": "attach", "plugin": plugin})
@@ -167,25 +157,25 @@ class JanusSession:
         """Stop polling and end the session on Janus (which hangs up every handle in it)."""
         for task in self._tasks:
             task.cancel()
-        with contextlib.suppress(JanusError, OSError):
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(SignallingError):
             await self._post("", {"janus": "destroy"})
 
     async def _post(self, path: str, request: JsonObject) -> JsonObject:
         request.setdefault("transaction", _tx())
-        reply: JsonObject = await http_json(
-            self.address, "POST", f"/{self.session_id}{path}", request
-        )
-        return reply
+        return await self.api.request_object("POST", f"/{self.session_id}{path}", request)
 
     async def _poll_events(self) -> None:
         path = f"/{self.session_id}?maxev={LONG_POLL_MAX_EVENTS}"
         while True:
             try:
-                events = await http_json(self.address, "GET", path, None)
-            except (JanusError, OSError, ValueError):
+                events = await self.api.request("GET", path, timeout_s=LONG_POLL_TIMEOUT_S)
+            except SignallingError:
                 await asyncio.sleep(0.5)  # Janus restarting or gone: the next request will say
                 continue
             for event in events if isinstance(events, list) else [events]:
+                if not isinstance(event, dict):
+                    continue  # not a Janus event
                 if session_over(event):
                     self.over = True
                     return  # polling a session that is gone would answer at once, forever
@@ -201,7 +191,7 @@ class JanusSession:
     async def _keep_alive(self) -> None:
         while True:
             await asyncio.sleep(self.keepalive_s)
-            with contextlib.suppress(JanusError, OSError):
+            with contextlib.suppress(SignallingError):
                 await self._post("", {"janus": "keepalive"})
 
 
@@ -236,6 +226,7 @@ class JanusVideoRoom:
         keepalive_s: float = KEEPALIVE_S,
     ) -> None:
         self.address = address
+        self.api = janus_client(address)
         self.configuration = configuration or direct_configuration()
         self.keepalive_s = keepalive_s
         self._peers: dict[tuple[str, str], _Peer] = {}
@@ -335,22 +326,25 @@ class JanusVideoRoom:
         if joined is None:
             return
         for handle in joined.handles:
-            with contextlib.suppress(JanusError, OSError, TimeoutError):
+            with contextlib.suppress(SignallingError, TimeoutError):
                 await joined.session.message(handle, {"request": "leave"})
         await joined.session.destroy()
 
     async def close(self) -> None:
-        """Leave with every peer still joined and end the control session."""
-        for room, peer in list(self._peers):
-            await self.leave(room, peer)
-        if self._control is not None:
-            await self._control.session.destroy()
-            self._control = None
+        """Leave with every peer still joined, end the control session, close the HTTP client."""
+        try:
+            for room, peer in list(self._peers):
+                await self.leave(room, peer)
+            if self._control is not None:
+                await self._control.session.destroy()
+                self._control = None
+        finally:
+            await self.api.close()
 
     async def _new_handle(self, room: str, peer: str) -> tuple[JanusSession, int]:
         joined = self._peers.get((room, peer))
         if joined is None:
-            joined = _Peer(await JanusSession.create(self.address, self.keepalive_s))
+            joined = _Peer(await JanusSession.create(self.api, self.keepalive_s))
             self._peers[(room, peer)] = joined
         handle = await joined.session.attach()
         joined.handles.append(handle)
@@ -358,7 +352,7 @@ class JanusVideoRoom:
 
     async def _control_peer(self) -> _Peer:
         if self._control is None:
-            session = await JanusSession.create(self.address, self.keepalive_s)
+            session = await JanusSession.create(self.api, self.keepalive_s)
             self._control = _Peer(session, [await session.attach()])
         return self._control
 

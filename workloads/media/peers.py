@@ -1,5 +1,5 @@
 """Peer links (one aiortc peer connection and its streams), and publish/subscribe against the
-embedded SFU's HTTP signalling.
+embedded SFU's HTTP signalling (through a `JsonClient` for the SFU's address: `sfu_client`).
 
 `sending_link` and `receiving_link` are the one way every signalling (embedded SFU, Janus, direct
 pairs) builds a `PeerLink`; `configuration` is its ICE configuration: `direct_configuration()`
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from workloads.media.codecs import force_codec
-from workloads.media.httpjson import request_json
+from workloads.media.http_client import JsonClient
 from workloads.media.packets import ClipPackets
 from workloads.media.receiver import ReceiveStream, RttSource
 from workloads.media.records import StreamId
@@ -33,6 +33,11 @@ from workloads.media.tracks import PacketLoopTrack
 class SfuAddress:
     host: str
     port: int
+
+
+def sfu_client(sfu: SfuAddress) -> JsonClient:
+    """The HTTP client for the embedded SFU's API at `sfu` (close it when done)."""
+    return JsonClient(sfu.host, sfu.port)
 
 
 @dataclass
@@ -75,11 +80,11 @@ def new_pc(configuration: RTCConfiguration | None = None) -> RTCPeerConnection:
 
 
 async def _exchange(
-    sfu: SfuAddress, path: str, pc: RTCPeerConnection, extra: Mapping[str, object]
+    api: JsonClient, path: str, pc: RTCPeerConnection, extra: Mapping[str, object]
 ) -> None:
     await pc.setLocalDescription(await pc.createOffer())
     body = {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type, **extra}
-    answer = await request_json(sfu.host, sfu.port, "POST", path, body)
+    answer = await api.request_object("POST", path, body)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type=answer["type"]))
 
 
@@ -136,7 +141,7 @@ def receiving_link(
 
 
 async def publish(
-    sfu: SfuAddress,
+    api: JsonClient,
     room: str,
     peer: str,
     sources: list[ClipPackets],
@@ -147,12 +152,12 @@ async def publish(
     """Publish one packet-loop track per source; `start_index` staggers keyframes across peers."""
     link = sending_link(peer, sources, start_index, configuration=configuration)
     codecs = {p.kind: p.codec for p in sources}
-    await _exchange(sfu, f"/rooms/{room}/publish", link.pc, {"peer": peer, "codecs": codecs})
+    await _exchange(api, f"/rooms/{room}/publish", link.pc, {"peer": peer, "codecs": codecs})
     return link
 
 
 async def subscribe(
-    sfu: SfuAddress,
+    api: JsonClient,
     room: str,
     peer: str,
     publisher: str,
@@ -164,25 +169,25 @@ async def subscribe(
     """Receive `publisher`'s tracks (kind → codec) through the SFU, counting without decoding."""
     link = receiving_link(peer, publisher, codecs, rtt_source, configuration=configuration)
     body = {"peer": peer, "publisher": publisher}
-    await _exchange(sfu, f"/rooms/{room}/subscribe", link.pc, body)
+    await _exchange(api, f"/rooms/{room}/subscribe", link.pc, body)
     return link
 
 
-async def publishers(sfu: SfuAddress, room: str) -> dict[str, dict[str, str]]:
+async def publishers(api: JsonClient, room: str) -> dict[str, dict[str, str]]:
     """The room's current publishers: peer → {kind: codec}."""
-    reply = await request_json(sfu.host, sfu.port, "GET", f"/rooms/{room}")
+    reply = await api.request_object("GET", f"/rooms/{room}")
     return {str(p["peer"]): dict(p["codecs"]) for p in reply["publishers"]}
 
 
 async def wait_for_publishers(
-    sfu: SfuAddress, room: str, count: int, timeout_s: float, poll_s: float = 0.1
+    api: JsonClient, room: str, count: int, timeout_s: float, poll_s: float = 0.1
 ) -> dict[str, dict[str, str]]:
     """Poll until the room lists at least `count` publishers; raises TimeoutError otherwise."""
     async with asyncio.timeout(timeout_s):
-        while len(found := await publishers(sfu, room)) < count:
+        while len(found := await publishers(api, room)) < count:
             await asyncio.sleep(poll_s)
     return found
 
 
-async def leave(sfu: SfuAddress, room: str, peer: str) -> None:
-    await request_json(sfu.host, sfu.port, "POST", f"/rooms/{room}/leave", {"peer": peer})
+async def leave(api: JsonClient, room: str, peer: str) -> None:
+    await api.request_object("POST", f"/rooms/{room}/leave", {"peer": peer})
