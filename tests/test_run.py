@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import socket
@@ -22,7 +21,7 @@ from harness.kernel.errors import HarnessCrash
 from harness.network import NET_LOOPBACK, NET_NETNS, TestNetwork
 from harness.run import RunOptions, execute
 from harness.scenario import load_scenario, parse_scenario
-from tests.conftest import IMBENCH, needs_root, run_processes
+from tests.conftest import IMBENCH, needs_root
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -139,85 +138,10 @@ def test_a_loopback_run_with_two_generators_says_its_figures_are_approximate(
     assert "status   ok" in shown.stdout and "delivery ratio" in shown.stdout
 
 
-def _start_cli_run(tmp_path: Path, scenario: Path) -> tuple[subprocess.Popen[str], Path]:
-    results = tmp_path / "results"
-    proc = subprocess.Popen(
-        [*IMBENCH, "run", str(scenario), "--results-dir", str(results), "--no-cost"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-    )
-    return proc, results
-
-
-def _wait_for_load(tmp_path: Path, proc: subprocess.Popen[str], seconds_of_load: float) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        procs = run_processes(str(tmp_path))
-        if any("locust_driver" in " ".join(p.cmdline()) for p in procs):
-            time.sleep(seconds_of_load)
-            return
-        assert proc.poll() is None, proc.communicate()[0]
-        time.sleep(0.2)
-    raise AssertionError("the load never started")
-
-
 def _only_run(results: Path) -> Path:
     runs = [p for p in results.iterdir() if p.is_dir()]
     assert len(runs) == 1
     return runs[0]
-
-
-@needs_root
-def test_killing_the_backend_mid_run_ends_failed_with_readable_partial_records(
-    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
-) -> None:
-    proc, results = _start_cli_run(tmp_path, scenario_file(duration_s=30))
-    _wait_for_load(tmp_path, proc, 7.0)
-    backend = [
-        p for p in run_processes(str(tmp_path)) if "embedded_server" in " ".join(p.cmdline())
-    ]
-    assert len(backend) == 1
-    os.kill(backend[0].pid, signal.SIGKILL)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == exitcodes.RUN_FAILED, out
-
-    run = _only_run(results)
-    summary = json.loads((run / "summary.json").read_text())
-    assert summary["status"] == "failed" and summary["partial"] is True
-    assert any(
-        "backend embedded exited unexpectedly (killed by SIGKILL)" in r for r in summary["reasons"]
-    ), summary["reasons"]
-    assert json.loads((run / "manifest.json").read_text())["status"] == "failed"
-    sent = pd.read_parquet(run / "sent.parquet")
-    delivered = pd.read_parquet(run / "deliveries.parquet")
-    assert len(sent) > 100 and len(delivered) > 100
-    sessions = pd.read_parquet(run / "sessions.parquet")
-    assert (sessions["event"] == "error").sum() > 0, "users saw their connections drop"
-    shown = subprocess.run(
-        [*IMBENCH, "show", str(run)], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert shown.returncode == exitcodes.RUN_FAILED and "(partial)" in shown.stdout
-
-
-@needs_root
-def test_ctrl_c_ends_the_run_aborted_and_keeps_what_was_recorded(
-    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
-) -> None:
-    proc, results = _start_cli_run(tmp_path, scenario_file(duration_s=30))
-    _wait_for_load(tmp_path, proc, 6.0)
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == exitcodes.ABORTED, out
-    assert "status   aborted  (partial)" in out and "interrupted by SIGINT" in out
-
-    run = _only_run(results)
-    summary = json.loads((run / "summary.json").read_text())
-    assert summary["status"] == "aborted"
-    assert summary["metrics"]["messaging.messages_delivered"]["value"] > 100
-    raw_rows = len((run / "raw" / "recv-0.csv").read_text().splitlines()) - 1
-    assert raw_rows == len(pd.read_parquet(run / "deliveries.parquet"))
 
 
 def test_an_exception_in_the_harness_cleans_up_and_marks_the_run_an_error(

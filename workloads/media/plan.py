@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.kernel.errors import BadInput
+from harness.kernel.slots import MediaRole
 
-ROLES = ("participant", "publisher", "viewer")
-_PREFIX = {"participant": "p", "publisher": "pub", "viewer": "v"}
+ROLES = tuple(MediaRole)
+_PREFIX = {MediaRole.PARTICIPANT: "p", MediaRole.PUBLISHER: "pub", MediaRole.VIEWER: "v"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ def plan_peers(
 ) -> list[PlannedPeer]:
     """The peers of one driver process, in join order."""
     if role not in ROLES:
-        raise BadInput("media driver", "role", role, f"one of {ROLES}")
+        raise BadInput("media driver", "role", role, f"one of {', '.join(ROLES)}")
+    kind = MediaRole(role)
     if peers < 1 or room_size < 1 or first_peer < 0:
         raise BadInput(
             "media driver",
@@ -44,10 +46,10 @@ def plan_peers(
         )
     return [
         PlannedPeer(
-            peer=f"{_PREFIX[role]}{k}",
+            peer=f"{_PREFIX[kind]}{k}",
             room=f"{room_prefix}{k // room_size}",
-            publishes=role in ("participant", "publisher"),
-            subscribes=role in ("participant", "viewer"),
+            publishes=kind.publishes,
+            subscribes=kind.subscribes,
         )
         for k in range(first_peer, first_peer + peers)
     ]
@@ -57,7 +59,7 @@ def expected_publishers(role: str, room_size: int, publishers_per_room: int | No
     """How many publishers a subscribing peer waits for in its room (itself included)."""
     if publishers_per_room is not None:
         return publishers_per_room
-    return room_size if role == "participant" else 1
+    return room_size if role == MediaRole.PARTICIPANT else 1
 
 
 def expected_egress_mbps(
