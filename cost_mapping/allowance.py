@@ -57,19 +57,38 @@ def cheapest_cover(
     at overage, $498.35, against $534.60 all overage.)
     """
     ordered = tuple(sorted(topups, key=lambda t: t.units, reverse=True))
-    return _cover(excess, overage_per_unit_usd, ordered)
+    cover = _cover(excess, overage_per_unit_usd, ordered)
+    assert cover is not None
+    return cover
 
 
-def _cover(excess: Decimal, per_unit: Decimal, packs: tuple[TopUp, ...]) -> ExcessCover:
-    best = ExcessCover(excess * per_unit, (), excess, excess * per_unit)
-    if not packs or excess <= 0:
+def cheapest_packs(excess: Decimal, topups: Sequence[TopUp]) -> ExcessCover | None:
+    """The cheapest whole packs that cover all of `excess`, with no overage (a plan that
+    suspends at quota: Agora's Free package runs on top-up minutes, then stops); None if the
+    sheet sells no packs."""
+    ordered = tuple(sorted(topups, key=lambda t: t.units, reverse=True))
+    return _cover(excess, None, ordered)
+
+
+def _cover(
+    excess: Decimal, per_unit: Decimal | None, packs: tuple[TopUp, ...]
+) -> ExcessCover | None:
+    """Cheapest cover; `per_unit` None means what packs leave cannot be bought (None result)."""
+    if excess <= 0:
+        return ExcessCover(Decimal(0), (), Decimal(0), Decimal(0))
+    best = (
+        None if per_unit is None else ExcessCover(excess * per_unit, (), excess, excess * per_unit)
+    )
+    if not packs:
         return best
     first, rest = packs[0], packs[1:]
     fit = (excess / first.units).to_integral_value(rounding=ROUND_FLOOR)
     for count in sorted({Decimal(0), fit, fit + 1}):
         sub = _cover(max(excess - count * first.units, Decimal(0)), per_unit, rest)
+        if sub is None:
+            continue
         used = ((first, count),) if count else ()
         cost = count * first.price_usd + sub.amount_usd
-        if cost < best.amount_usd:
+        if best is None or cost < best.amount_usd:
             best = ExcessCover(cost, used + sub.packs, sub.overage_units, sub.overage_usd)
     return best

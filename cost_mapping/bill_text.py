@@ -1,4 +1,4 @@
-"""One bill as text, every line with its provenance: what `imbench price` prints."""
+"""One bill as text, every line with its provenance and coverage: what `imbench price` prints."""
 
 from __future__ import annotations
 
@@ -13,22 +13,39 @@ def _rate(li: LineItem) -> str:
     return f" @ {rate(li.rate_usd)} per {per}"
 
 
+def _dates(bill: Bill) -> str:
+    s = bill.sheet
+    effective = (
+        f"prices effective {s.effective_date} (the vendor's date)"
+        if s.effective_date is not None
+        else "effective date not stated by the vendor"
+    )
+    return f"  {effective}; figures captured {s.retrieved_date}, evidence {s.evidence}"
+
+
 def render_bill(bill: Bill) -> str:
     """One bill with every line and its provenance, for `imbench price`."""
     s = bill.sheet
     out = [
         f"{s.vendor} — {s.product}  [{s.id}]",
-        f"  prices effective {s.effective_date}, retrieved {s.retrieved_date}, evidence {s.evidence}",
+        _dates(bill),
         f"  source: {s.source_url}",
-        f"  option: {bill.option}"
-        + ("" if bill.eligible else " (no option of this sheet serves this usage)"),
     ]
+    out += [f"  checked {c.read_date}: {c.url} ({c.outcome}): {c.says}" for c in s.checks]
+    out.append(
+        f"  option: {bill.option}"
+        + ("" if bill.eligible else " (no option of this sheet serves this usage)")
+    )
     out += [f"  note: {n}" for n in bill.notes]
     for li in bill.lines:
         out.append(
             f"  {usd(li.amount_usd):>14}  {li.description}: {num(li.quantity)} {li.unit}{_rate(li)}"
         )
-        out.append(f"                  row {li.row}; ref {li.ref or '-'} [{li.evidence}]")
+        shape = "lower bound" if li.gaps else "complete"
+        out.append(
+            f"                  row {li.row}; ref {li.ref or '-'} [{li.evidence}]; "
+            f"{li.provenance}, {shape}"
+        )
         out.append(f"                  from {li.derivation}")
         out += [f"                  GAP: {g}" for g in li.gaps]
     if s.notes:
@@ -36,5 +53,6 @@ def render_bill(bill: Bill) -> str:
     label = {COMPLETE: "total", NONE: "total (nothing applies)"}.get(
         bill.coverage, "total (lower bound: gaps above)"
     )
-    out.append(f"  {usd(bill.total_usd):>14}  {label} per month")
+    provenance = "" if bill.coverage == NONE else f" [{bill.provenance}]"
+    out.append(f"  {usd(bill.total_usd):>14}  {label} per month{provenance}")
     return "\n".join(out) + "\n"

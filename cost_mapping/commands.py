@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cost_mapping import bill_text, table
-from cost_mapping.derive import bitrate_note, derive
+from cost_mapping.derive import call_shape_note, derive
 from cost_mapping.display import num
 from cost_mapping.engine import price
 from cost_mapping.profile import load_profile
 from cost_mapping.quantities import load_usage
-from cost_mapping.sheet import CATEGORIES
+from cost_mapping.sensitivity import sensitivity
 from cost_mapping.sheet_load import load_sheets, shipped_ids
 from cost_mapping.summary import read_summary
 from harness.kernel import exitcodes
@@ -99,16 +99,13 @@ def costs(
     profile = load_profile(profile_path)
     sheets = load_sheets(sheet_refs)
     quantities = derive(profile, summary)
-    bills = [price(s, quantities) for s in sheets]
-    bills.sort(
-        key=lambda b: (CATEGORIES.index(b.sheet.category), b.total_usd is None, b.total_usd or 0)
-    )
-    rows = [table.row(b, quantities) for b in bills]
+    rows = table.ordered([table.row(price(s, quantities), quantities) for s in sheets])
+    swings = sensitivity(profile, summary, sheets)
     out.write(
         f"cost of run {summary.run_id} ({summary.status}{', partial' if summary.partial else ''}) "
         f"under profile {profile.name}: {num(profile.peak_ccu)} peak CCU, {num(profile.mau)} MAU, per month\n"
     )
-    note = bitrate_note(profile, summary)
+    note = call_shape_note(profile, summary)
     if note:
         out.write(note + "\n")
     if summary.status != "ok" or summary.partial:
@@ -117,6 +114,7 @@ def costs(
             "its figures may not describe the backend; read the manifest's reasons\n"
         )
     out.write(table.render(rows))
+    out.write("\n" + table.render_sensitivity(swings))
     context: dict[str, Any] = {
         "run_id": summary.run_id,
         "run_status": summary.status,
@@ -125,7 +123,9 @@ def costs(
         "profile_source": profile.source,
     }
     (run_dir / "cost.csv").write_text(table.to_csv(rows), encoding="utf-8")
-    (run_dir / "cost.json").write_text(table.to_json(rows, quantities, context), encoding="utf-8")
+    (run_dir / "cost.json").write_text(
+        table.to_json(rows, quantities, context, swings), encoding="utf-8"
+    )
     out.write(
         f"wrote {run_dir / 'cost.csv'} and {run_dir / 'cost.json'} (every line item with its provenance)\n"
     )

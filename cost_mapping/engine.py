@@ -3,8 +3,10 @@
 Pure: no clock, no files. Each meter's usage (`cost_mapping.usage`) is bought under every
 purchase option the sheet offers (pay as you go, each plan): free allowances, then the plan's
 included quota, then the excess at the meter's tier mode or as top-up packs, plus the plan fee
-and minimum fees. A plan that suspends service at quota cannot serve usage beyond it. The
-cheapest option that can serve the usage wins; the others become notes on the bill.
+and minimum fees. A plan that suspends service at quota can still serve more when the sheet
+sells top-up packs (Agora: top-ups can be bought on any package, the Free package included):
+whole packs must then cover all of the excess. The cheapest option that can serve the usage
+wins; every option considered is kept on the bill, and listed in its notes.
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cost_mapping import tiers
-from cost_mapping.allowance import cheapest_cover, deduct, share_in_order
-from cost_mapping.bill import COMPLETE, NONE, PARTIAL, Bill, LineItem
+from cost_mapping.allowance import (
+    ExcessCover,
+    cheapest_cover,
+    cheapest_packs,
+    deduct,
+    share_in_order,
+)
+from cost_mapping.bill import ALLOWANCE, COMPLETE, FEE, NONE, PARTIAL, Bill, LineItem, Option
 from cost_mapping.display import num, usd
+from cost_mapping.provenance import FIXED
 from cost_mapping.quantities import Quantities
 from cost_mapping.sheet import Plan, PriceSheet, SheetTopUp
 from cost_mapping.usage import Usage, measure, quantity
@@ -25,7 +34,14 @@ PAYG = "pay as you go"
 
 
 def _line(
-    sheet: PriceSheet, u: Usage, row: str, desc: str, c: tiers.Charge, ref: str = ""
+    sheet: PriceSheet,
+    u: Usage,
+    row: str,
+    desc: str,
+    c: tiers.Charge,
+    ref: str = "",
+    kind: str = "charge",
+    evidence: str = "",
 ) -> LineItem:
     unpublished = (
         f"{u.meter.id}: rate not published for {num(c.units)} {u.meter.unit} (contact sales)"
@@ -41,15 +57,19 @@ def _line(
         amount_usd=c.amount_usd,
         derivation=u.derivation,
         ref=ref or u.meter.ref,
-        evidence=u.meter.evidence,
+        evidence=evidence or u.meter.evidence,
         gaps=gaps,
+        provenance=u.provenance,
+        kind=kind,
     )
 
 
 def _fixed(
     sheet: PriceSheet, row: str, desc: str, amount: Decimal, why: str, ref: str, ev: str
 ) -> LineItem:
-    return LineItem(f"{sheet.id}: {row}", desc, ONE, "month", amount, ONE, amount, why, ref, ev)
+    return LineItem(
+        f"{sheet.id}: {row}", desc, ONE, "month", amount, ONE, amount, why, ref, ev, (), FIXED, FEE
+    )
 
 
 def _charges(u: Usage, units: Decimal, plan: Plan | None) -> tuple[tiers.Charge, ...]:
@@ -73,7 +93,9 @@ def _excess(sheet: PriceSheet, u: Usage, units: Decimal, plan: Plan | None) -> l
     charges = _charges(u, units, plan)
     packs = [t for t in sheet.topups if t.meter == u.meter.id]
     if packs and u.meter.mode == "per_unit" and charges[0].rate_usd is not None:
-        return _topped_up(sheet, u, charges[0], packs)
+        rate = charges[0].rate_usd / charges[0].per
+        cover = cheapest_cover(charges[0].units, rate, [t.topup for t in packs])
+        return _topped_up(sheet, u, charges[0], packs, cover)
     lines = []
     for c in charges:
         band = "" if u.meter.mode in ("per_unit", "block") else f" tier {c.band + 1}"
@@ -82,20 +104,26 @@ def _excess(sheet: PriceSheet, u: Usage, units: Decimal, plan: Plan | None) -> l
 
 
 def _topped_up(
-    sheet: PriceSheet, u: Usage, overage: tiers.Charge, packs: list[SheetTopUp]
+    sheet: PriceSheet,
+    u: Usage,
+    overage: tiers.Charge | None,
+    packs: list[SheetTopUp],
+    cover: ExcessCover,
 ) -> list[LineItem]:
-    """The excess as the cheapest mix of whole top-up packs and overage."""
-    assert overage.rate_usd is not None and overage.amount_usd is not None
-    cover = cheapest_cover(overage.units, overage.rate_usd / overage.per, [t.topup for t in packs])
+    """The excess as whole top-up packs, and overage for what they leave (if overage exists)."""
     lines = []
     for topup, count in cover.packs:
         c = tiers.Charge(
             0, count * topup.units, topup.price_usd, topup.units, count * topup.price_usd
         )
         ref = next(p.ref for p in packs if p.topup == topup)
-        desc = f"{num(count)} top-up pack(s) of {num(topup.units)} (all at overage: {usd(overage.amount_usd)})"
+        if overage is not None and overage.amount_usd is not None:
+            why = f"all at overage: {usd(overage.amount_usd)}"
+        else:
+            why = "the plan suspends beyond its quota and its top-ups"
+        desc = f"{num(count)} top-up pack(s) of {num(topup.units)} {u.meter.unit} ({why})"
         lines.append(_line(sheet, u, f"topups.{u.meter.id}", desc, c, ref))
-    if cover.overage_units:
+    if cover.overage_units and overage is not None and overage.rate_usd is not None:
         c = tiers.per_unit(cover.overage_units, overage.rate_usd, overage.per)
         name = u.meter.description or u.meter.id
         lines.append(
@@ -122,9 +150,10 @@ def _free_used(
 
 
 def _allowance_line(
-    sheet: PriceSheet, u: Usage, row: str, desc: str, units: Decimal, ref: str
+    sheet: PriceSheet, u: Usage, row: str, desc: str, units: Decimal, ref: str, ev: str
 ) -> LineItem:
-    return _line(sheet, u, row, desc, tiers.Charge(0, units, ZERO, ONE, ZERO), ref)
+    charge = tiers.Charge(0, units, ZERO, ONE, ZERO)
+    return _line(sheet, u, row, desc, charge, ref, ALLOWANCE, ev)
 
 
 def _meter_lines(
@@ -132,29 +161,45 @@ def _meter_lines(
 ) -> tuple[list[LineItem], Decimal]:
     """Lines for one meter under one option, and the units left beyond every allowance."""
     if u.missing:
+        charge = tiers.Charge(0, ZERO, None, u.meter.per, None)
         return [
-            _line(
-                sheet,
-                u,
-                f"meters.{u.meter.id}",
-                u.meter.description or u.meter.id,
-                tiers.Charge(0, ZERO, None, u.meter.per, None),
-            )
+            _line(sheet, u, f"meters.{u.meter.id}", u.meter.description or u.meter.id, charge)
         ], ZERO
-    lines, units = [], u.units
+    lines, units, unit = [], u.units, u.meter.unit
     for covered, i in free:
+        allowance = sheet.free[i]
+        desc = f"free allowance: {num(allowance.units)} {unit} free a month, {num(u.units)} {unit} used"
         lines.append(
-            _allowance_line(sheet, u, f"free[{i}]", "free allowance", covered, sheet.free[i].ref)
+            _allowance_line(
+                sheet, u, f"free[{i}]", desc, covered, allowance.ref, allowance.evidence
+            )
         )
         units -= covered
     if plan is not None and plan.included.get(u.meter.id):
-        covered, units = deduct(units, plan.included[u.meter.id])
+        included = plan.included[u.meter.id]
+        covered, units = deduct(units, included)
         if covered:
-            desc = f"included in {plan.name}"
+            desc = f"included in {plan.name}: {num(included)} {unit} included, {num(u.units)} {unit} used"
             lines.append(
-                _allowance_line(sheet, u, f"plans.{plan.id}.included", desc, covered, plan.ref)
+                _allowance_line(
+                    sheet, u, f"plans.{plan.id}.included", desc, covered, plan.ref, plan.evidence
+                )
             )
     return lines, units
+
+
+def _suspended_excess(
+    sheet: PriceSheet, u: Usage, left: Decimal, plan: Plan
+) -> tuple[list[LineItem], str | None]:
+    """Beyond a suspending plan's quota: whole top-up packs if the sheet sells them, else refused."""
+    packs = [t for t in sheet.topups if t.meter == u.meter.id]
+    cover = cheapest_packs(left, [t.topup for t in packs]) if packs else None
+    if cover is None:
+        return (
+            [],
+            f"{plan.name}: {num(left)} {u.meter.unit} beyond its quota, where service is suspended",
+        )
+    return _topped_up(sheet, u, None, packs, cover), None
 
 
 def _option(
@@ -163,14 +208,14 @@ def _option(
     """Lines for one purchase option, or the reason it cannot serve this usage."""
     lines: list[LineItem] = []
     if plan is not None:
-        why = "one plan per month"
+        desc = f"plan {plan.name}: monthly fee"
         lines.append(
             _fixed(
                 sheet,
                 f"plans.{plan.id}",
-                f"plan {plan.name}: monthly fee",
+                desc,
                 plan.fee_usd,
-                why,
+                "one plan per month",
                 plan.ref,
                 plan.evidence,
             )
@@ -180,24 +225,18 @@ def _option(
         meter_lines, left = _meter_lines(sheet, u, free[meter_id], plan)
         lines.extend(meter_lines)
         if left and plan is not None and plan.on_exceed == "suspend":
-            return (
-                lines,
-                f"{plan.name}: {num(left)} {u.meter.unit} beyond its quota, where service is suspended",
-            )
-        if left:
+            more, refused = _suspended_excess(sheet, u, left, plan)
+            if refused is not None:
+                return lines, refused
+            lines.extend(more)
+        elif left:
             lines.extend(_excess(sheet, u, left, plan))
     if plan is not None:
         lines = _floor(
             sheet, lines, plan.minimum_usd, f"plans.{plan.id}.minimum", plan.ref, plan.evidence
         )
-    return _floor(
-        sheet,
-        lines,
-        sheet.minimum_monthly_fee_usd,
-        "minimum_monthly_fee",
-        "sheet minimum",
-        sheet.evidence,
-    ), None
+    floor = sheet.minimum_monthly_fee_usd
+    return _floor(sheet, lines, floor, "minimum_monthly_fee", "sheet minimum", sheet.evidence), None
 
 
 def _floor(
@@ -232,6 +271,7 @@ def _unpriced(sheet: PriceSheet, quantities: Quantities) -> list[LineItem]:
                     "",
                     sheet.evidence,
                     (f"{name}: {reason}",),
+                    q.provenance,
                 )
             )
     return out
@@ -248,6 +288,19 @@ def _rank(bill: Bill) -> tuple[bool, Decimal]:
     return unknown, bill.total_usd or ZERO
 
 
+def _notes(best: Bill, candidates: list[Bill], refused: list[str]) -> tuple[str, ...]:
+    """The options considered: each that can serve the usage with its total, then the others."""
+    notes = []
+    if len(candidates) > 1:
+        listed = "; ".join(
+            f"{b.option} {usd(b.total_usd)}{' (chosen)' if b is best else ''}" for b in candidates
+        )
+        notes.append(f"cheapest of {len(candidates)} options that can serve this usage: {listed}")
+    if refused:
+        notes.append(f"{len(refused)} option(s) cannot serve it: " + "; ".join(refused))
+    return tuple(notes)
+
+
 def price(sheet: PriceSheet, quantities: Quantities) -> Bill:
     """The cheapest eligible bill for `quantities` under `sheet`; the other options become notes."""
     usages = {m.id: measure(m, quantities) for m in sheet.meters}
@@ -257,21 +310,21 @@ def price(sheet: PriceSheet, quantities: Quantities) -> Bill:
     extra = _unpriced(sheet, quantities)
     candidates: list[Bill] = []
     refused: list[str] = []
+    considered: list[Option] = []
     for plan in options:
+        name = PAYG if plan is None else plan.name
         lines, reason = _option(sheet, usages, plan)
         if reason is not None:
             refused.append(reason)
+            considered.append(Option(name, None, reason))
             continue
-        name = PAYG if plan is None else plan.name
         candidates.append(Bill(sheet, name, (*lines, *extra), (), coverage))
+        considered.append(Option(name, candidates[-1].total_usd))
     if not candidates:
         notes = (*refused, "no option of this sheet serves this usage")
-        return Bill(sheet, "none", tuple(extra), notes, coverage, eligible=False)
+        return Bill(sheet, "none", tuple(extra), notes, coverage, False, tuple(considered))
     best = min(candidates, key=_rank)
-    others = tuple(f"{b.option}: {usd(b.total_usd)}" for b in candidates if b is not best)
-    notes = (
-        (f"cheapest of {len(candidates)} option(s)", *others, *refused) if len(options) > 1 else ()
-    )
     if coverage == COMPLETE and _rank(best)[0]:
         coverage = PARTIAL
-    return Bill(sheet, best.option, best.lines, notes, coverage)
+    notes = _notes(best, candidates, refused)
+    return Bill(sheet, best.option, best.lines, notes, coverage, True, tuple(considered))

@@ -22,6 +22,12 @@ SECONDS_PER_MONTH = MINUTES_PER_MONTH * 60
 BYTES_PER_GB = Decimal(10) ** 9
 BYTES_PER_GIB = Decimal(2) ** 30
 
+MAX_QUANTITY = Decimal(10) ** 18
+"""The largest monthly quantity (and the largest number in a sheet or profile) imbench prices.
+
+Far beyond any real product (10^18 messages a month is 380 billion a second), and small enough
+that every amount stays exact to the cent in `Decimal`'s 28 significant digits."""
+
 
 @dataclass(frozen=True)
 class CanonicalMeter:
@@ -32,6 +38,8 @@ class CanonicalMeter:
     meaning: str
     attribute: bool = False
     """True for descriptive figures (pixels, sessions) that classify or round other meters."""
+    count: bool = False
+    """True for things counted in whole units (users, messages, sessions, bytes, tokens, ...)."""
 
 
 CANONICAL: tuple[CanonicalMeter, ...] = (
@@ -44,15 +52,26 @@ CANONICAL: tuple[CanonicalMeter, ...] = (
     CanonicalMeter(
         "audio_minutes", "minute", "participant minutes in which the user receives audio only"
     ),
-    CanonicalMeter("mau", "user", "monthly active users (unique users who connected in the month)"),
-    CanonicalMeter("peak_ccu", "user", "peak concurrent connected users in the month"),
-    CanonicalMeter("messages_sent", "message", "messages published by users"),
+    CanonicalMeter(
+        "mau", "user", "monthly active users (unique users who connected in the month)", count=True
+    ),
+    CanonicalMeter("peak_ccu", "user", "peak concurrent connected users in the month", count=True),
+    CanonicalMeter("messages_sent", "message", "messages published by users", count=True),
     CanonicalMeter(
         "message_deliveries",
         "message",
         "deliveries to recipients (a group send to S members = S-1)",
+        count=True,
     ),
-    CanonicalMeter("message_bytes", "byte", "bytes of message bodies sent (payload, not wire)"),
+    CanonicalMeter(
+        "message_echoes",
+        "message",
+        "deliveries of a message back to its own publisher (Ably echo, on by default)",
+        count=True,
+    ),
+    CanonicalMeter(
+        "message_bytes", "byte", "bytes of message bodies sent (payload, not wire)", count=True
+    ),
     CanonicalMeter("connection_minutes", "minute", "minutes users hold a realtime connection open"),
     CanonicalMeter("egress_gb", "GB", "bytes leaving the service towards clients, in 10^9 bytes"),
     CanonicalMeter(
@@ -67,26 +86,31 @@ CANONICAL: tuple[CanonicalMeter, ...] = (
         "object_storage_gb_month", "GB_month", "object storage (files, media) held over the month"
     ),
     CanonicalMeter("stt_minutes", "minute", "audio minutes sent to speech-to-text"),
-    CanonicalMeter("llm_input_tokens", "token", "tokens sent to a language model"),
-    CanonicalMeter("llm_output_tokens", "token", "tokens produced by a language model"),
-    CanonicalMeter("translation_chars", "char", "characters sent to machine translation"),
+    CanonicalMeter("llm_input_tokens", "token", "tokens sent to a language model", count=True),
+    CanonicalMeter("llm_output_tokens", "token", "tokens produced by a language model", count=True),
+    CanonicalMeter(
+        "translation_chars", "char", "characters sent to machine translation", count=True
+    ),
     CanonicalMeter(
         "subscriber_aggregate_pixels",
         "pixel",
         "sum of width x height of all video streams one subscriber receives at once",
         attribute=True,
+        count=True,
     ),
     CanonicalMeter(
         "publisher_stream_pixels",
         "pixel",
         "width x height of one published video stream",
         attribute=True,
+        count=True,
     ),
     CanonicalMeter(
         "participant_sessions",
         "connection",
         "call connections (joins); per-connection rounding",
         attribute=True,
+        count=True,
     ),
 )
 

@@ -16,22 +16,43 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cost_mapping.display import num
 from cost_mapping.meters import DAYS_PER_MONTH, HOURS_PER_MONTH
 from cost_mapping.tiers import ceil_to
 
 SCOPES = ("per_connection", "per_hour", "per_day", "per_month")
 
 
-def round_usage(units: Decimal, step: Decimal, scope: str, connections: Decimal) -> Decimal:
-    """`units` (a monthly total) rounded up to `step` within each piece of `scope`."""
-    if units == 0:
-        return units
+PIECE = {"per_connection": "connection", "per_hour": "hour", "per_day": "day"}
+
+
+def _pieces(scope: str, connections: Decimal) -> Decimal:
     pieces = {
         "per_connection": connections,
         "per_hour": HOURS_PER_MONTH,
         "per_day": DAYS_PER_MONTH,
         "per_month": Decimal(1),
     }[scope]
-    if pieces <= 0:
-        pieces = Decimal(1)
+    return pieces if pieces > 0 else Decimal(1)
+
+
+def round_usage(units: Decimal, step: Decimal, scope: str, connections: Decimal) -> Decimal:
+    """`units` (a monthly total) rounded up to `step` within each piece of `scope`."""
+    if units == 0:
+        return units
+    pieces = _pieces(scope, connections)
     return ceil_to(units / pieces, step) * pieces
+
+
+def explain(units: Decimal, step: Decimal, scope: str, connections: Decimal, unit: str) -> str:
+    """How `round_usage` got its answer, the quantity it started from included."""
+    rounded = round_usage(units, step, scope, connections)
+    if scope == "per_month" or units == 0:
+        return f"{num(units)} {unit} rounded up to {num(step)} {unit}: {num(rounded)} {unit}"
+    pieces = _pieces(scope, connections)
+    each, rounded_each = units / pieces, ceil_to(units / pieces, step)
+    piece = PIECE[scope]
+    return (
+        f"{num(units)} {unit} over {num(pieces)} {piece}s = {num(each)} per {piece}, "
+        f"rounded up to {num(rounded_each)} per {piece}: {num(rounded)} {unit}"
+    )

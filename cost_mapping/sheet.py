@@ -21,6 +21,7 @@ EVIDENCE = ("seen_vendor", "seen_tool_fixture", "seen_3rd_party", "recalled")
 """Evidence tags from reference/prices.csv, strongest first."""
 
 CATEGORIES = ("rtc", "chat", "signaling", "pubsub", "selfhost", "ai")
+OUTCOMES = ("confirms", "differs", "not_found")
 MODES = ("per_unit", "graduated", "volume", "block")
 ON_EXCEED = ("bill_overage", "suspend")
 
@@ -78,6 +79,20 @@ class FreeAllowance:
     lost_with_plan: bool
     """True when buying any plan forfeits it (Agora: paid packages lose the 10,000 free minutes)."""
     ref: str
+    evidence: str = EVIDENCE[0]
+    """How the allowance was read (it lowers the bill, so it is as material as a rate)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One reading of a vendor page: where, when, what it says, and what that did to the sheet."""
+
+    url: str
+    read_date: dt.date
+    says: str
+    outcome: str
+    """`confirms` (the page states the sheet's figure or rule), `differs`, or `not_found` (the
+    search tool holds no copy of the vendor's page: the sheet keeps its tag)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +131,8 @@ class PriceSheet:
     product: str
     category: str
     currency: str
-    effective_date: dt.date
+    effective_date: dt.date | None
+    """The date the vendor says the prices apply from; None when the vendor states none."""
     source_url: str
     retrieved_date: dt.date
     evidence: str
@@ -130,6 +146,8 @@ class PriceSheet:
     unpriced: Mapping[str, str] = field(default_factory=dict)
     """Canonical quantities this product would bill but the sheet has no figure for, and why."""
     path: str = ""
+    checks: tuple[Check, ...] = ()
+    """The vendor pages read to check this sheet, newest last."""
 
     def meter(self, meter_id: str) -> Meter:
         return next(m for m in self.meters if m.id == meter_id)

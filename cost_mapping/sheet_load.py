@@ -8,6 +8,7 @@ from decimal import Decimal
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from cost_mapping import meters as canon
 from cost_mapping.allowance import TopUp
@@ -18,6 +19,8 @@ from cost_mapping.sheet import (
     EVIDENCE,
     MODES,
     ON_EXCEED,
+    OUTCOMES,
+    Check,
     FreeAllowance,
     Meter,
     Plan,
@@ -48,6 +51,7 @@ SHEET_FIELDS = (
     "topups",
     "minimum_monthly_fee",
     "unpriced",
+    "checks",
 )
 METER_FIELDS = (
     "id",
@@ -67,7 +71,20 @@ METER_FIELDS = (
     "evidence",
 )
 BILLABLE = tuple(m.name for m in canon.CANONICAL if not m.attribute)
+CHECK_FIELDS = ("url", "read_date", "says", "outcome")
 ATTRIBUTES = tuple(m.name for m in canon.CANONICAL if m.attribute)
+
+
+def _dec(f: Fields, key: str, default: Decimal | None = None, **bounds: Any) -> Decimal:
+    """A sheet number: exact, and at most 10^18 (beyond that no amount stays exact)."""
+    value = f.decimal(key, default, **bounds)
+    if f.valid(key) and value > canon.MAX_QUANTITY:
+        f.bad(key, value, "must be at most 10^18")
+    return value
+
+
+def _opt(f: Fields, key: str, **bounds: Any) -> Decimal | None:
+    return _dec(f, key, **bounds) if f.has(key) else None
 
 
 def shipped_dir() -> Path:
@@ -124,19 +141,20 @@ def parse_sheet(f: Fields, stem: str) -> PriceSheet:
         product=f.text("product"),
         category=f.choice("category", CATEGORIES),
         currency=f.choice("currency", ("USD",)),
-        effective_date=f.date("effective_date"),
+        effective_date=f.date("effective_date") if f.has("effective_date") else None,
         source_url=_source_url(f),
         retrieved_date=f.date("retrieved_date"),
         evidence=evidence,
         notes=f.text("notes", ""),
         meters=meters,
-        free=tuple(_free(a, ids, ids_known) for a in f.tables("free")),
+        free=tuple(_free(a, ids, ids_known, evidence) for a in f.tables("free")),
         plans=plans,
         pay_as_you_go=f.flag("pay_as_you_go", not plans),
         topups=tuple(_topup(t, ids, ids_known) for t in f.tables("topups")),
-        minimum_monthly_fee_usd=f.decimal("minimum_monthly_fee", Decimal(0)),
+        minimum_monthly_fee_usd=_dec(f, "minimum_monthly_fee", Decimal(0)),
         unpriced=_unpriced(f.table("unpriced")),
         path=f.source,
+        checks=tuple(_check(c) for c in f.tables("checks")),
     )
     f.finish()
     return sheet
@@ -178,12 +196,12 @@ def _meter(f: Fields, sheet_evidence: str) -> Meter:
     )
     if f.valid("quantity", "terms") and not terms:
         f.bad("terms", [], "must be at least one term")
-    per = f.decimal("per", Decimal(1), above=True)
-    rate = f.optional_decimal("rate")
+    per = _dec(f, "per", Decimal(1), above=True)
+    rate = _opt(f, "rate")
     bands = _bands(f) if mode in ("graduated", "volume") else ()
     if mode in ("graduated", "volume") and rate is not None and f.valid("mode", "rate"):
         f.bad("rate", rate, f"must be left out in {mode} mode: give each band's rate in `tiers`")
-    block_units = f.decimal("block_units", above=True) if mode == "block" else None
+    block_units = _dec(f, "block_units", above=True) if mode == "block" else None
     class_rates = any(c.rate_usd is not None for t in terms for c in t.classes)
     if class_rates and (len(terms) > 1 or mode != "per_unit") and f.valid("mode", "terms"):
         f.bad(
@@ -200,7 +218,7 @@ def _meter(f: Fields, sheet_evidence: str) -> Meter:
         rate_usd=rate,
         bands=bands,
         block_units=block_units,
-        size_unit_bytes=f.optional_decimal("size_unit_bytes", above=True),
+        size_unit_bytes=_opt(f, "size_unit_bytes", above=True),
         rounding=_rounding(f.table("rounding")) if f.has("rounding") else None,
         ref=f.text("ref"),
         evidence=f.choice("evidence", EVIDENCE, sheet_evidence),
@@ -219,7 +237,7 @@ def _term(f: Fields, unit: str, unit_known: bool) -> Term:
             f"is required: a factor (billing {unit} per {measured_unit} of {quantity}): "
             "these units do not convert by themselves",
         )
-    factor = (conversion or Decimal(1)) * f.decimal("factor", Decimal(1), above=True)
+    factor = (conversion or Decimal(1)) * _dec(f, "factor", Decimal(1), above=True)
     classify_by = f.choice("classify_by", ATTRIBUTES) if f.has("classify_by") else None
     classes = tuple(_pixel_class(c) for c in f.tables("classes"))
     if f.valid("classify_by", "classes"):
@@ -251,9 +269,9 @@ def _pixel_class(f: Fields) -> PixelClass:
     f.allow(("name", "max_pixels", "ratio", "rate"))
     return PixelClass(
         name=f.text("name"),
-        max_pixels=f.optional_decimal("max_pixels"),
-        ratio=f.decimal("ratio", Decimal(1), above=True),
-        rate_usd=f.optional_decimal("rate"),
+        max_pixels=_opt(f, "max_pixels"),
+        ratio=_dec(f, "ratio", Decimal(1), above=True),
+        rate_usd=_opt(f, "rate"),
     )
 
 
@@ -261,8 +279,8 @@ def _bands(f: Fields) -> tuple[Band, ...]:
     bands = []
     for t in f.tables("tiers"):
         t.allow(("from", "to", "rate"))
-        end = t.optional_decimal("to")
-        bands.append(Band(t.decimal("from"), end, t.optional_decimal("rate")))
+        end = _opt(t, "to")
+        bands.append(Band(_dec(t, "from"), end, _opt(t, "rate")))
     problem = band_problem(tuple(bands)) if f.valid("tiers") else None
     if problem:
         shown = Shown(", ".join(f"{b.start}..{'open' if b.end is None else b.end}" for b in bands))
@@ -272,7 +290,7 @@ def _bands(f: Fields) -> tuple[Band, ...]:
 
 def _rounding(f: Fields) -> Rounding:
     f.allow(("step", "scope"))
-    return Rounding(f.decimal("step", above=True), f.choice("scope", SCOPES))
+    return Rounding(_dec(f, "step", above=True), f.choice("scope", SCOPES))
 
 
 def _plan(f: Fields, meters: tuple[Meter, ...], sheet_evidence: str, ids_known: bool) -> Plan:
@@ -287,11 +305,11 @@ def _plan(f: Fields, meters: tuple[Meter, ...], sheet_evidence: str, ids_known: 
     return Plan(
         id=plan_id,
         name=f.text("name", plan_id),
-        fee_usd=f.decimal("fee"),
+        fee_usd=_dec(f, "fee"),
         included=included,
         rates=rates,
         on_exceed=f.choice("on_exceed", ON_EXCEED, "bill_overage"),
-        minimum_usd=f.decimal("minimum", Decimal(0)),
+        minimum_usd=_dec(f, "minimum", Decimal(0)),
         ref=f.text("ref"),
         evidence=f.choice("evidence", EVIDENCE, sheet_evidence),
     )
@@ -303,18 +321,32 @@ def _per_meter(f: Fields, ids: dict[str, Meter], ids_known: bool) -> dict[str, D
         f.abandon()
         return {}
     f.allow(ids, "a meter id of this sheet")
-    return {key: f.decimal(key) for key in f.given_keys() if key in ids}
+    return {key: _dec(f, key) for key in f.given_keys() if key in ids}
 
 
-def _free(f: Fields, ids: list[str], ids_known: bool) -> FreeAllowance:
-    f.allow(("units", "meters", "lost_with_plan", "ref"))
+def _check(f: Fields) -> Check:
+    f.allow(CHECK_FIELDS)
+    url = f.text("url")
+    if f.valid("url") and not url.startswith(("https://", "http://")):
+        f.bad("url", url, "must be the http(s) URL of the page read")
+    return Check(url, f.date("read_date"), f.text("says"), f.choice("outcome", OUTCOMES))
+
+
+def _free(f: Fields, ids: list[str], ids_known: bool, sheet_evidence: str) -> FreeAllowance:
+    f.allow(("units", "meters", "lost_with_plan", "ref", "evidence"))
     order = f.texts("meters")
     if f.valid("meters") and not order:
         f.bad("meters", [], f"must be one or more meter ids: {', '.join(ids)}")
     for name in order:
         if ids_known and name not in ids:
             f.bad("meters", name, f"must be a meter id of this sheet: {', '.join(ids)}")
-    return FreeAllowance(f.decimal("units"), order, f.flag("lost_with_plan", True), f.text("ref"))
+    return FreeAllowance(
+        _dec(f, "units"),
+        order,
+        f.flag("lost_with_plan", True),
+        f.text("ref"),
+        f.choice("evidence", EVIDENCE, sheet_evidence),
+    )
 
 
 def _topup(f: Fields, ids: list[str], ids_known: bool) -> SheetTopUp:
@@ -322,7 +354,7 @@ def _topup(f: Fields, ids: list[str], ids_known: bool) -> SheetTopUp:
     meter = f.choice("meter", ids) if ids_known else f.text("meter")
     return SheetTopUp(
         meter,
-        TopUp(f.decimal("units", above=True), f.decimal("price")),
+        TopUp(_dec(f, "units", above=True), _dec(f, "price")),
         f.text("ref"),
     )
 

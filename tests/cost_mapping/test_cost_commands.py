@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -125,7 +126,9 @@ def test_a_bad_profile_writes_nothing(run_dir: Path) -> None:
 
 
 def test_price_and_cost_run_as_a_fresh_process(run_dir: Path, tmp_path: Path) -> None:
-    """From another working directory, so sheets and profile come from the installed package."""
+    """From another working directory, so sheets and profile come from the package (this
+    checkout's, by PYTHONPATH), not from the working directory."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     price = subprocess.run(
         [
             sys.executable,
@@ -141,6 +144,7 @@ def test_price_and_cost_run_as_a_fresh_process(run_dir: Path, tmp_path: Path) ->
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     assert price.returncode == exitcodes.OK, price.stderr
     assert "agora-rtc: topups.standard_minutes" in price.stdout
@@ -150,6 +154,7 @@ def test_price_and_cost_run_as_a_fresh_process(run_dir: Path, tmp_path: Path) ->
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     assert cost.returncode == exitcodes.OK, cost.stderr
     assert (run_dir / "cost.json").exists()

@@ -54,7 +54,10 @@ def test_a_free_allowance_lost_with_a_plan_is_not_deducted_under_it() -> None:
     sheet = sheet_from("pay_as_you_go = true\n" + PLAN_AND_FREE.format(lost="true"))
     bill = price(sheet, quantities(mau=1200))
     assert (bill.option, bill.total_usd) == ("pay as you go", D(35))
-    assert "starter: $55.00" in bill.notes
+    assert bill.notes == (
+        "cheapest of 2 options that can serve this usage: pay as you go $35.00 (chosen); "
+        "starter $55.00",
+    )
 
 
 def test_a_free_allowance_kept_with_a_plan_is_deducted_under_it() -> None:
@@ -85,7 +88,13 @@ ref = "prices.csv: paid plan"
     assert price(sheet, quantities(mau=400)).option == "free"
     bill = price(sheet, quantities(mau=600))
     assert (bill.option, bill.total_usd) == ("paid", D(100))
-    assert any("free: 100 user beyond its quota" in n for n in bill.notes)
+    assert bill.notes == (
+        "1 option(s) cannot serve it: free: 100 user beyond its quota, where service is suspended",
+    )
+    assert [(o.name, o.total_usd, o.refused is not None) for o in bill.options] == [
+        ("free", None, True),
+        ("paid", D(100), False),
+    ]
 
 
 def test_when_no_option_serves_the_usage_the_bill_says_so() -> None:
