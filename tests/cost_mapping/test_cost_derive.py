@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from cost_mapping.derive import MEASURED, bitrate_note, derive
+from cost_mapping.derive import MEASURED, call_shape_note, derive
 from cost_mapping.meters import NAMES
 from cost_mapping.profile import UsageProfile, load_profile, parse_profile
 from cost_mapping.sheet_load import shipped_ids
-from cost_mapping.summary import RunSummary, parse_summary
+from cost_mapping.summary import RESOLUTION_PX, RunSummary, parse_summary, read_summary
 from harness.kernel.config import Fields
+from harness.scenario import load_scenario
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -173,15 +174,82 @@ def test_docs_describe_every_canonical_meter_and_shipped_sheet() -> None:
         assert f"| `{sheet_id}` |" in doc, sheet_id
 
 
-def test_the_achieved_video_rate_is_compared_with_the_profile_target() -> None:
-    run = summary("summary_video.json")
-    close_enough = bitrate_note(
-        profile(
-            PROFILE.replace('resolution = "640x360"', 'resolution = "640x360"\nbitrate_mbps = 1.0')
-        ),
-        run,
+def _video_run(tmp_path: Path, scenario: str = "video_calls.toml") -> RunSummary:
+    """The video fixture in a run folder whose manifest holds a shipped scenario, as resolved."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "summary.json").write_text((FIXTURES / "summary_video.json").read_text())
+    resolved = load_scenario(
+        Path(__file__).parents[2] / "workloads" / "scenarios" / scenario
+    ).resolved()
+    (folder / "manifest.json").write_text(json.dumps({"scenario": resolved}))
+    return read_summary(folder)
+
+
+def test_the_call_shape_follows_the_run(tmp_path: Path) -> None:
+    """The shipped video scenario sends 480p (640x480): that, not the profile's 640x360, is priced."""
+    run = _video_run(tmp_path)
+    q = derive(load_profile(None), run)
+    assert q["publisher_stream_pixels"].value == 307200
+    assert q["publisher_stream_pixels"].provenance == "measured"
+    # 4 participants per call (shipped profile): 3 received streams x 307,200 px = Agora's HD edge
+    assert q["subscriber_aggregate_pixels"].value == 921600
+    assert q["subscriber_aggregate_pixels"].provenance == "derived"
+    assert "480p" in q["publisher_stream_pixels"].derivation
+
+
+def test_a_shipped_video_scenario_never_warns_against_the_shipped_profile(tmp_path: Path) -> None:
+    """The run targets 1.5 Mbps, the profile 1.0: the run's own rate is priced, so no mismatch."""
+    note = call_shape_note(load_profile(None), _video_run(tmp_path))
+    assert note is not None
+    assert "640x480" in note and "[measured]" in note
+    assert (
+        "egress priced from video.sfu_egress_gb_per_participant_hour: wire bytes, headers included"
+        in note
     )
-    assert close_enough == "video: run achieved 0.95 Mbps per stream; the profile targets 1 Mbps"
-    far = bitrate_note(profile(), run)  # default target 1.5 Mbps
-    assert far is not None and "more than 10 % apart" in far
-    assert bitrate_note(profile(), summary("summary_messaging.json")) is None
+    for word in ("apart", "may not represent", "mismatch"):
+        assert word not in note
+
+
+def test_the_note_says_which_bitrate_figure_egress_comes_from(tmp_path: Path) -> None:
+    run = summary("summary_video.json", drop=("video.sfu_egress_gb_per_participant_hour",))
+    note = call_shape_note(profile(), run)
+    assert note is not None
+    assert (
+        "egress priced from video.wire_mbps_per_stream = 0.95 Mbps per stream: wire, headers included"
+        in note
+    )
+    # no manifest: the profile's resolution is used, and the note says it is an assumption
+    assert (
+        "640x360 profile calls.resolution (the run's manifest names no video resolution) [assumed]"
+        in note
+    )
+    assert call_shape_note(profile(), summary("summary_messaging.json")) is None
+
+
+def test_the_received_payload_rate_is_compared_with_the_run_s_own_target() -> None:
+    data: dict[str, Any] = json.loads((FIXTURES / "summary_video.json").read_text())
+    data["metrics"]["video.target_mbps"] = {"value": 1.5, "unit": "Mbps", "n": 1}
+    data["metrics"]["video.recv_mbps_per_stream"] = {
+        "unit": "Mbps",
+        "n": 720,
+        "min": 1.1,
+        "p50": 1.3,
+        "p95": 1.4,
+        "p99": 1.45,
+        "max": 1.5,
+        "mean": 1.3,
+    }
+    note = call_shape_note(profile(), parse_summary(data, "video"))
+    assert note is not None
+    assert (
+        "received payload 1.3 Mbps per stream (video.recv_mbps_per_stream mean) against the run's own 1.5 Mbps target"
+        in note
+    )
+    assert "below 90 % of it" in note  # 1.3 < 0.9 x 1.5 = 1.35
+
+
+def test_scenario_resolution_names_match_the_clip_generator() -> None:
+    from workloads.media.clips import RESOLUTIONS_PX
+
+    assert RESOLUTION_PX == RESOLUTIONS_PX

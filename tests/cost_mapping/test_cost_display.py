@@ -50,3 +50,28 @@ def test_quantities_read_plainly(value: str, shown: str) -> None:
 
 def test_plain_is_machine_readable() -> None:
     assert plain(D("1234.5")) == "1234.500000"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown_usd", "shown_plain"),
+    [
+        ("1e26", "$100,000,000,000,000,000,000,000,000.00", "100000000000000000000000000.000000"),
+        (
+            "123456789012345678901234567890.125",
+            "$123,456,789,012,345,678,901,234,567,890.12",
+            "123456789012345678901234567890.125000",
+        ),
+        ("1e40", "$10" + ",000" * 13 + ".00", "1" + "0" * 40 + ".000000"),
+    ],
+)
+def test_money_of_any_size_prints_instead_of_raising(
+    value: str, shown_usd: str, shown_plain: str
+) -> None:
+    """Decimal's 28-digit context made quantize fail from about 10^26 (usd) and 10^22 (plain)."""
+    assert usd(D(value)) == shown_usd
+    assert plain(D(value)) == shown_plain
+
+
+def test_quantities_of_any_size_print() -> None:
+    assert num(D("1e30")) == "1" + ",000" * 10
+    assert num(D("123456789012345678901234567.5")) == "123,456,789,012,345,678,901,234,567.5"

@@ -12,6 +12,7 @@ def test_the_public_surface_is_pinned() -> None:
         "PriceSheet",
         "Quantity",
         "RunSummary",
+        "SheetSensitivity",
         "UsageProfile",
         "derive",
         "load_profile",
@@ -20,6 +21,7 @@ def test_the_public_surface_is_pinned() -> None:
         "load_usage",
         "price",
         "read_summary",
+        "sensitivity",
     ]
     for name in cost_mapping.__all__:
         assert getattr(cost_mapping, name) is not None
@@ -37,7 +39,9 @@ def test_the_pricing_modules_never_read_the_clock_or_files() -> None:
         derive,
         display,
         engine,
+        provenance,
         rounding,
+        sensitivity,
         table,
         tiers,
         usage,
@@ -51,7 +55,9 @@ def test_the_pricing_modules_never_read_the_clock_or_files() -> None:
         derive,
         display,
         engine,
+        provenance,
         rounding,
+        sensitivity,
         table,
         tiers,
         usage,
