@@ -198,9 +198,13 @@ def test_the_call_shape_follows_the_run(tmp_path: Path) -> None:
     assert "480p" in q["publisher_stream_pixels"].derivation
 
 
-def test_a_shipped_video_scenario_never_warns_against_the_shipped_profile(tmp_path: Path) -> None:
-    """The run targets 1.5 Mbps, the profile 1.0: the run's own rate is priced, so no mismatch."""
-    note = call_shape_note(load_profile(None), _video_run(tmp_path))
+@pytest.mark.parametrize("scenario", ["video_calls.toml", "broadcast.toml"])
+def test_a_shipped_video_scenario_never_warns_against_the_shipped_profile(
+    tmp_path: Path, scenario: str
+) -> None:
+    """Both target 1.5 Mbps at 480p, the profile 1.0 Mbps at 640x360: the run's own shape is
+    priced, so there is nothing to mismatch."""
+    note = call_shape_note(load_profile(None), _video_run(tmp_path, scenario))
     assert note is not None
     assert "640x480" in note and "[measured]" in note
     assert (
