@@ -32,9 +32,11 @@ def test_the_pricing_modules_never_read_the_clock_or_files() -> None:
     import inspect
 
     from cost_mapping import (
+        ai_usage,
         allowance,
         bill,
         bill_text,
+        call_shape,
         counting,
         derive,
         display,
@@ -45,12 +47,15 @@ def test_the_pricing_modules_never_read_the_clock_or_files() -> None:
         table,
         tiers,
         usage,
+        volumes,
     )
 
     pure = (
+        ai_usage,
         allowance,
         bill,
         bill_text,
+        call_shape,
         counting,
         derive,
         display,
@@ -61,6 +66,7 @@ def test_the_pricing_modules_never_read_the_clock_or_files() -> None:
         table,
         tiers,
         usage,
+        volumes,
     )
     for module in pure:
         source = inspect.getsource(module)
