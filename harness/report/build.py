@@ -13,7 +13,7 @@ from harness.report.comparison import comparison_table
 from harness.report.costs import RunCosts, cost_blocks
 from harness.report.document import Block, Report, Section
 from harness.report.facts import facts_blocks
-from harness.report.figure_tables import figure_tables, headline_table
+from harness.report.figure_tables import figure_tables, headline_blocks
 from harness.report.latency import latency_blocks
 from harness.report.marks import marked, run_marks
 from harness.report.media import media_blocks
@@ -26,7 +26,7 @@ def run_sections(run: RunRecords, costs: RunCosts | None, index: int) -> list[Se
     label = marked(run.summary)
     marks = run_marks(run.summary)
     parts: list[tuple[str, str, Sequence[Block]]] = [
-        ("facts", "Run facts", [*facts_blocks(run), headline_table(run.summary)]),
+        ("facts", "Run facts", [*facts_blocks(run), *headline_blocks(run.summary)]),
         ("time", "Over time", timeline_blocks(run, f"{key}-time")),
         ("latency", "Latency per workload", latency_blocks(run, f"{key}-latency")),
         (

@@ -2,7 +2,7 @@
 
 `figure_tables` shows every figure the run has — values and distributions apart, each row keyed
 by its metric name, each statistic in its own cell as harness.report.figure_text writes it — so
-that every figure of `summary.json` is text on the page. `headline_table` is the terminal
+that every figure of `summary.json` is text on the page. `headline_blocks` is the terminal
 summary's rows (the registry's `SUMMARY_ROWS`), one line per figure.
 """
 
@@ -20,7 +20,7 @@ from harness.kernel.metrics import (
     Shape,
 )
 from harness.kernel.summary import Summary
-from harness.report.document import Row, Table
+from harness.report.document import Row, Table, Text
 from harness.report.figure_text import DASH, one_line, show
 
 BETTER_WORDS = {Better.LOWER: "lower ↓", Better.HIGHER: "higher ↑", Better.NEITHER: "neither"}
@@ -104,11 +104,13 @@ def figure_tables(summary: Summary, names: Iterable[str] | None = None) -> list[
     return [t for t in tables if t is not None]
 
 
-def headline_table(summary: Summary) -> Table:
-    """The terminal summary's rows, in its order and with its labels."""
+def headline_blocks(summary: Summary) -> list[Table | Text]:
+    """The terminal summary's rows, in its order and with its labels; or that there are none."""
     rows = tuple(
         Row((label.strip(), one_line(summary.metrics[name])), key=name)
         for name, label in SUMMARY_ROWS
         if name in summary.metrics
     )
-    return Table("Headline figures", ("figure", "measured"), rows, in_summary=True)
+    if not rows:
+        return [Text("The run produced no figure (summary.json has no metrics).", True, True)]
+    return [Table("Headline figures", ("figure", "measured"), rows, in_summary=True)]

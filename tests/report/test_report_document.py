@@ -231,3 +231,20 @@ def test_a_report_of_several_runs_starts_with_their_comparison(
     assert head[-1].endswith("[FAILED, PARTIAL, APPROXIMATE]")
     assert "Runs side by side" in render_markdown(report)
     assert 'id="compare"' in render_html(report)
+
+
+def test_a_run_that_produced_no_figure_says_so_instead_of_showing_empty_tables(
+    tmp_path: Path,
+) -> None:
+    doc = summary_doc(
+        run_id="20261128T070000Z-quickstart-embedded-0000",
+        status="error",
+        partial=True,
+        reasons=["harness error: a bug (traceback in harness-error.log)"],
+        metrics={},
+    )
+    files = write_report([run_folder(tmp_path, doc)], tmp_path / "r.html")
+    md = files.markdown.read_text()
+    assert "The run produced no figure (summary.json has no metrics)." in md
+    assert "**Headline figures**" not in md
+    assert 'id="r0-figures"' not in files.html.read_text()
