@@ -36,8 +36,26 @@ def run_command(args: argparse.Namespace) -> int:
     print(summary_table(result.summary))
     if not args.no_cost and result.status in (RunStatus.OK, RunStatus.INVALID):
         _print_costs(result.folder.path, profile)
+    if not args.no_report:
+        _write_report(result.folder.path, profile)
     print(f"\nrun folder: {result.folder.path}")
     return result.status.exit_code
+
+
+def _write_report(run_dir: Path, profile: Path | None) -> None:
+    """The run's report.html and report.md; a failure to write them is said, and the run's own
+    exit code stands (its records are complete either way)."""
+    from harness.report.command import REPORT_NAME, write_report
+
+    try:
+        files = write_report([run_dir], run_dir / REPORT_NAME, profile)
+    except Exception as exc:
+        from harness.cli import crash_log
+
+        log = crash_log(exc)
+        print(f"\nimbench: report not written: {exc!r}; traceback in {log}", file=sys.stderr)
+        return
+    print(f"\nreport: {files.html}  (summary: {files.markdown})")
 
 
 def _print_costs(run_dir: Path, profile: Path | None) -> None:

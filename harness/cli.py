@@ -37,6 +37,12 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return show_command(args)
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from harness.report.command import report_command
+
+    return report_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imbench",
@@ -67,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="usage profile (TOML) for the closing cost table (default: the shipped profile)",
     )
     run.add_argument("--no-cost", action="store_true", help="skip the closing cost table")
+    run.add_argument(
+        "--no-report", action="store_true", help="do not write report.html and report.md"
+    )
     run.set_defaults(func=_cmd_run)
 
     show = sub.add_parser("show", help="print a stored run's summary")
@@ -74,6 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--results-dir", default="results")
     show.add_argument("--json", action="store_true", help="print summary.json as is")
     show.set_defaults(func=_cmd_show)
+
+    report = sub.add_parser(
+        "report", help="write an HTML report (self-contained) and a Markdown summary of runs"
+    )
+    report.add_argument("runs", nargs="+", metavar="RUN", help="run folders or run ids")
+    report.add_argument("--results-dir", default="results")
+    report.add_argument(
+        "--profile", default=None, help="usage profile (TOML) for the costs (default: shipped)"
+    )
+    report.add_argument(
+        "--out",
+        default=None,
+        help="the HTML file (default: report.html in the run folder; for several runs "
+        "<results-dir>/reports/compare-...html); the Markdown goes beside it",
+    )
+    report.set_defaults(func=_cmd_report)
 
     _register_cost_commands(sub)
     return parser

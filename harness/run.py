@@ -50,7 +50,7 @@ from harness.meters.storage import StorageMeter
 from harness.meters.wire import WireMeter
 from harness.network import TestNetwork, create_network, remove_network
 from harness.preflight import check_runnable
-from harness.progress import Progress, progress_line
+from harness.progress import Progress, progress_line, start_line
 from harness.scenario import Scenario
 from harness.store import RunFolder, new_run_id
 
@@ -298,8 +298,13 @@ class _Session:
             self.sampler.add_process(gen.source, gen.child.pid)
         _say(
             self.opt,
-            f"imbench: {sc.total_users} users over {sc.ramp_s:g} s, then {sc.duration_s:g} s steady, "
-            f"{len(self.generators)} generator process(es)",
+            start_line(
+                sum(w.users for w in sc.workloads),
+                sum(m.peers for m in sc.media),
+                sc.ramp_s,
+                sc.duration_s,
+                len(self.generators),
+            ),
         )
         await self._monitor(window)
 
@@ -373,6 +378,7 @@ class _Session:
             wire_mbps=self.sampler.wire_mbps_recent(),
             media_streams=sum(m.recv_streams for m in media) if has_media else None,
             media_recv_mbps=sum(m.recv_mbps for m in media),
+            media_participants=sum(m.peers for m in self.scenario.media),
         )
         _say(self.opt, progress_line(p))
 
