@@ -55,7 +55,9 @@ def _cli(
 
 def _run_cli(tmp_path: Path, scenario: Path, env: dict[str, str] | None = None) -> Outcome:
     results = tmp_path / "results"
-    code, out, err = _cli("run", str(scenario), "--results-dir", str(results), "--no-cost", env=env)
+    code, out, err = _cli(
+        "run", str(scenario), "--results-dir", str(results), "--no-cost", "--no-report", env=env
+    )
     return Outcome(code, out, err, results)
 
 
@@ -127,7 +129,7 @@ def _invalid_checks(outcome: Outcome) -> None:
 def _start_cli_run(tmp_path: Path, scenario: Path) -> tuple[subprocess.Popen[str], Path]:
     results = tmp_path / "results"
     proc = subprocess.Popen(
-        [*IMBENCH, "run", str(scenario), "--results-dir", str(results), "--no-cost"],
+        [*IMBENCH, "run", str(scenario), "--results-dir", str(results), "--no-cost", "--no-report"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -180,6 +180,7 @@ def test_locust_web_ui_serves_its_own_request_stats_during_a_run(
             str(tmp_path / "results"),
             "--quiet",
             "--no-cost",
+            "--no-report",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
