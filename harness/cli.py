@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness.claims import commands as claims_commands
 from harness.kernel import exitcodes
 from harness.kernel.errors import ImbenchError
 
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="usage profile (TOML) for the closing cost table (default: the shipped profile)",
     )
     run.add_argument("--no-cost", action="store_true", help="skip the closing cost table")
+    claims_commands.add_run_options(run)
     run.set_defaults(func=_cmd_run)
 
     show = sub.add_parser("show", help="print a stored run's summary")
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=_cmd_show)
 
     _register_cost_commands(sub)
+    claims_commands.register(sub)
     return parser
 
 
