@@ -91,8 +91,16 @@ def block_values(
     raise ValueError(f"{name} is not a per-interval metric")
 
 
+def _block_of(times_ns: pd.Series, edges: Values) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Each time's block index (blocks are [start, end)); -1 or len(edges) - 1 outside them."""
+    return np.searchsorted(edges, times_ns.to_numpy(dtype=np.float64), side="right") - 1
+
+
 def _counts(times_ns: pd.Series, edges: Values) -> Values:
-    return np.histogram(times_ns.to_numpy(dtype=np.float64), bins=edges)[0].astype(np.float64)
+    """Events per block, each block [start, end)."""
+    block = _block_of(times_ns, edges)
+    inside = block[(block >= 0) & (block < len(edges) - 1)]
+    return np.bincount(inside, minlength=len(edges) - 1).astype(np.float64)
 
 
 def _cumulative_at(
@@ -151,7 +159,7 @@ def _latency(recv: pd.DataFrame, kind: int | None, stat: str, edges: Values) -> 
     """The statistic of each block's delivery latencies (ms, as harness.analysis computes them)."""
     rows = recv if kind is None else recv[recv["kind"] == kind]
     latency_ms = (rows["t_ns"] - rows["send_ns"]).to_numpy() // 1000 / 1000.0
-    block = np.searchsorted(edges, rows["t_ns"].to_numpy(dtype=np.float64), side="right") - 1
+    block = _block_of(rows["t_ns"], edges)
     of = _STATS[stat]
     out = [of(latency_ms[block == i]) for i in range(len(edges) - 1) if (block == i).any()]
     return np.array(out, dtype=np.float64)
