@@ -173,12 +173,14 @@ def test_a_cost_claim_is_priced_as_imbench_cost_prices_the_run(lab: Lab) -> None
         "cost", str(lab.first_run), "--sheet", "zegocloud-chat", "--sheet", "selfhost-aws"
     )
     assert done.code == 0, done.err
-    rows = {r["sheet"]: r for r in json.loads((lab.first_run / "cost.json").read_text())["rows"]}
+    priced = json.loads((lab.first_run / "cost.json").read_text())
+    rows = {r["sheet"]: r for r in priced["rows"]}
+    bills = {b["sheet"]: b for b in priced["bills"]}
     zego = verdicts["cost.zegocloud-chat.usd_per_ccu_month < 5"]
     assert zego["outcome"] == "pass"
     assert zego["observed"] == pytest.approx(float(rows["zegocloud-chat"]["usd_per_ccu_month"]))
     aws = verdicts["cost.selfhost-aws.usd_per_1k_msgs < 1"]
-    assert rows["selfhost-aws"]["coverage"] == "partial"
+    assert bills["selfhost-aws"]["coverage"] == "partial"
     assert aws["outcome"] == "inconclusive"  # a lower bound under a ceiling settles nothing
     assert "a lower bound cannot settle it" in str(aws["sentence"])
 
