@@ -98,3 +98,16 @@ def test_the_95pct_interval_covers_the_true_change_at_least_95pct_of_the_time() 
 def test_a_relative_bound_refuses_values_that_are_not_positive() -> None:
     with pytest.raises(NotComparable):
         compare(np.array([1.0, 0.0, 1.0, 1.0]), np.ones(4), PLUS_10_PCT, Op.LE)
+
+
+def test_the_interval_ends_are_the_kth_smallest_and_largest_pairs() -> None:
+    """5 vs 5 blocks: k = 3 (the critical U of 2, plus one), so the 95 % interval runs from the
+    3rd smallest to the 3rd largest of the 25 run − baseline differences."""
+    base = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    run = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    differences = sorted(r - b for r in run for b in base)
+    shift = compare(run, base, BaselineBound(Decimal(0), percent=False), Op.LE)
+    assert (shift.low, shift.high) == (differences[2], differences[-3])
+    assert shift.change == differences[12]  # the median of 25 pairs
+    wide = compare(run[:3], base[:3], BaselineBound(Decimal(0), percent=False), Op.LE)
+    assert (wide.low, wide.high) == (-math.inf, math.inf)  # 3 vs 3 bound no 95 % interval
