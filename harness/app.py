@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.abandoned import settle_if_abandoned
 from harness.kernel.errors import BadInput
@@ -22,9 +23,18 @@ from harness.run import RunOptions, execute
 from harness.scenario import load_scenario
 from harness.store import RunFolder
 
+if TYPE_CHECKING:
+    from harness.claims.gate import Gate
+
 
 def run_command(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    gate: Gate | None = None
+    if args.claims or args.baseline or args.junit or args.markdown:
+        from harness.claims.gate import prepare_run
+
+        scenario, gate = prepare_run(args)  # the claims checked with the scenario, before load
+    else:
+        scenario = load_scenario(args.scenario)
     profile = Path(args.profile) if args.profile else None
     if profile is not None and not profile.is_file():
         raise BadInput("--profile", "", str(profile), "must be an existing usage profile file")
@@ -39,6 +49,10 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.no_report:
         _write_report(result.folder.path, profile)
     print(f"\nrun folder: {result.folder.path}")
+    if gate is not None:
+        from harness.claims.gate import judge_run
+
+        return judge_run(gate, result.folder.path, args, sys.stdout)
     return result.status.exit_code
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness.claims import commands as claims_commands
 from harness.kernel import exitcodes
 from harness.kernel.errors import ImbenchError
 
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-report", action="store_true", help="do not write report.html and report.md"
     )
+    claims_commands.add_run_options(run)
     run.set_defaults(func=_cmd_run)
 
     show = sub.add_parser("show", help="print a stored run's summary")
@@ -101,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=_cmd_report)
 
     _register_cost_commands(sub)
+    claims_commands.register(sub)
     return parser
 
 

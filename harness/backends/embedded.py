@@ -1,17 +1,38 @@
-"""The embedded reference backend: harness.backends.embedded_server as its own process."""
+"""The embedded reference backend: harness.backends.embedded_server as its own process.
+
+Test option: IMBENCH_EMBEDDED_EXTRA_WORK_US=N in the environment of `imbench run` makes the
+server spin N µs of CPU time on every accepted message (`--extra-work-per-msg-us`): a backend that
+really costs more per message, for testing regression claims against a baseline. The manifest's
+`backend.config.extra_work_per_msg_us` records it (0 in normal use); docs/claims.md.
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from harness import __version__
 from harness.backends import BackendContext, Endpoint
 from harness.backends.process import ServerProcess, read_ready_line
+from harness.kernel.errors import BadInput
 
 READY_TIMEOUT_S = 20.0
+EXTRA_WORK_ENV = "IMBENCH_EMBEDDED_EXTRA_WORK_US"
+
+
+def extra_work_per_msg_us(environ: Mapping[str, str] = os.environ) -> int:
+    """The test option's µs of CPU per message (0 when unset); BadInput when it is not a count."""
+    text = environ.get(EXTRA_WORK_ENV, "").strip()
+    if not text:
+        return 0
+    if not (text.isascii() and text.isdigit()):
+        accepted = "a whole number of microseconds >= 0 (a test option: CPU spun per message)"
+        raise BadInput("environment", EXTRA_WORK_ENV, text, accepted)
+    return int(text)
 
 
 class EmbeddedBackend(ServerProcess):
@@ -20,6 +41,7 @@ class EmbeddedBackend(ServerProcess):
     def __init__(self) -> None:
         self._children = []
         self._data_dir: Path | None = None
+        self.extra_work_per_msg_us = extra_work_per_msg_us()
 
     def missing(self) -> str | None:
         return None  # part of imbench itself
@@ -35,6 +57,7 @@ class EmbeddedBackend(ServerProcess):
                 "store": "sqlite-wal",
                 "flush_interval_s": embedded_server.FLUSH_INTERVAL_S,
                 "websockets": importlib.metadata.version("websockets"),
+                "extra_work_per_msg_us": self.extra_work_per_msg_us,
             },
         }
 
@@ -50,6 +73,8 @@ class EmbeddedBackend(ServerProcess):
             "0",
             "--data-dir",
             str(data_dir),
+            "--extra-work-per-msg-us",
+            str(self.extra_work_per_msg_us),
         ]
         server = ctx.spawn("embedded", argv, stdout_pipe=True)
         self._children = [server]

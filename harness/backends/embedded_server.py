@@ -13,6 +13,10 @@ like a real server. Protocol, one JSON object per text frame:
 
 Every accepted message is stored once (group commit every FLUSH_INTERVAL_S) and fanned out
 without waiting for slow receivers. SIGTERM flushes, checkpoints the WAL and exits 0.
+
+Test option: `--extra-work-per-msg-us N` makes the server spin N µs of its own CPU time on every
+accepted message — a heavier backend for testing regression claims (docs/claims.md). The adapter
+sets it from IMBENCH_EMBEDDED_EXTRA_WORK_US and records it in the manifest's backend config.
 """
 
 from __future__ import annotations
@@ -90,11 +94,21 @@ class Store:
         self.db.close()
 
 
+def burn_cpu(cpu_ns: int) -> None:
+    """Spin until this thread has used `cpu_ns` more CPU time (not wall time: a busy machine
+    delays it but does not shorten it)."""
+    end_ns = time.thread_time_ns() + cpu_ns
+    while time.thread_time_ns() < end_ns:
+        pass
+
+
 class ChatServer:
     """Connection registry, rooms, and the per-frame protocol."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, extra_work_per_msg_ns: int = 0) -> None:
         self.store = store
+        self.extra_work_per_msg_ns = extra_work_per_msg_ns
+        """CPU time spun on every accepted message (the test option; 0 in normal use)."""
         self.online: dict[str, ServerConnection] = {}
         self.rooms: dict[str, dict[str, ServerConnection]] = {}
 
@@ -161,6 +175,8 @@ class ChatServer:
         if targets:
             broadcast(targets, envelope)
         self.store.add((int(time.time() * 1000), user, recipient, room, envelope))
+        if self.extra_work_per_msg_ns:
+            burn_cpu(self.extra_work_per_msg_ns)
 
     def _leave_all(self, user: str, ws: ServerConnection) -> None:
         if self.online.get(user) is ws:
@@ -176,10 +192,12 @@ async def _flusher(store: Store) -> None:
         store.flush()
 
 
-async def serve_forever(host: str, port: int, data_dir: Path) -> None:
+async def serve_forever(
+    host: str, port: int, data_dir: Path, extra_work_per_msg_us: int = 0
+) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(data_dir / "messages.sqlite3")
-    server = ChatServer(store)
+    server = ChatServer(store, extra_work_per_msg_us * 1000)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -199,8 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument(
+        "--extra-work-per-msg-us",
+        type=int,
+        default=0,
+        metavar="US",
+        help="test option: spin this many µs of CPU time on every accepted message",
+    )
     args = parser.parse_args(argv)
-    asyncio.run(serve_forever(args.host, args.port, args.data_dir))
+    if args.extra_work_per_msg_us < 0:
+        parser.error("--extra-work-per-msg-us must be >= 0")
+    asyncio.run(serve_forever(args.host, args.port, args.data_dir, args.extra_work_per_msg_us))
     return 0
 
 
