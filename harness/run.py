@@ -265,7 +265,7 @@ class _Session:
         assert self.net is not None and self.sampler is not None
         endpoints = {}
         data_paths = []
-        probes = []
+        probes: list[Callable[[], int]] = []
         for source, backend in self.backends.items():
             _say(
                 self.opt,
