@@ -43,6 +43,10 @@ class MessagingClient(Protocol):
 
     def close(self) -> None: ...
 
+    # Optional: `sockets() -> list[socket.socket]`, the client's open connections. The generator
+    # reads their kernel TCP counters as its own wire bytes (workloads.socket_meter: the wire
+    # figures of an external run); a client without it leaves those figures unavailable.
+
 
 def open_client(directory: Directory, slot: Slot) -> MessagingClient:
     """The protocol client for `slot`'s user on the backend `directory` describes."""
