@@ -293,7 +293,8 @@ class _Session:
             data_paths += backend.data_paths()
             # optional hook: storage a backend measures itself (a database's own size)
             probes += getattr(backend, "storage_probes", list)()
-        self.sampler.storage = StorageMeter(data_paths, probes)
+        if data_paths or probes:  # an external server's storage is not ours to measure
+            self.sampler.storage = StorageMeter(data_paths, probes)
         if "backend" in endpoints and "sfu" in endpoints:
             self._meter_messaging_port(endpoints["backend"].port)
         return endpoints

@@ -21,37 +21,8 @@ pytestmark = [pytest.mark.slow, needs_root]
 TLS13_RECORD_OVERHEAD_BYTES = 5 + 1 + 16
 """RFC 8446 §5.2: a 5-byte record header, the inner content-type byte and a 16-byte AEAD tag."""
 
-SCENARIO = """\
-[scenario]
-name = "tls-compare"
-backend = "embedded"
-duration_s = 8
-ramp_s = 2
-drain_s = 2
-seed = 7
 
-[network]
-mode = "netns"
-tls = {tls}
-
-[[workload]]
-kind = "chat"
-users = 20
-send_rate_per_user_hz = 4.0
-payload = {{ distribution = "fixed", bytes = 150 }}
-
-[[workload]]
-kind = "group"
-users = 20
-room_size = 5
-send_rate_per_user_hz = 2.0
-payload = {{ distribution = "uniform", min_bytes = 50, max_bytes = 250 }}
-"""
-
-
-def run_cli(tmp_path: Path, tls: bool) -> tuple[Path, str]:
-    scenario = tmp_path / f"tls-{tls}.toml"
-    scenario.write_text(SCENARIO.format(tls=str(tls).lower()))
+def run_cli(tmp_path: Path, scenario: Path, tls: bool) -> tuple[Path, str]:
     results = tmp_path / f"results-{tls}"
     done = subprocess.run(
         [*IMBENCH, "run", str(scenario), "--results-dir", str(results), "--no-report", "--no-cost"],
@@ -71,10 +42,10 @@ def figure(folder: Path, name: str) -> float:
 
 
 def test_a_tls_and_a_plaintext_run_of_one_scenario_both_complete_and_show_what_tls_costs(
-    tmp_path: Path, leaves_nothing_behind: Callable[[], None]
+    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
 ) -> None:
-    plain, plain_out = run_cli(tmp_path, tls=False)
-    tls, tls_out = run_cli(tmp_path, tls=True)
+    plain, plain_out = run_cli(tmp_path, scenario_file("plain", 8, mode="netns"), tls=False)
+    tls, tls_out = run_cli(tmp_path, scenario_file("tls", 8, mode="netns", tls=True), tls=True)
 
     for folder, out in ((plain, plain_out), (tls, tls_out)):
         assert figure(folder, "messaging.delivery_ratio") >= 0.999
