@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from harness.compare import ComparedRun, Comparison, build_comparison, every_figure
 from harness.kernel.metrics import Better
 from harness.report.costs import RunCosts
-from harness.report.document import Block, Row, Table, Text
+from harness.report.document import Block, Row, Section, Table, Text
 from harness.report.figure_tables import BETTER_WORDS
 from harness.report.figure_text import DASH
 from harness.report.run_records import RunRecords
@@ -62,7 +62,11 @@ def comparison_table(comparison: Comparison, caption: str, facts: bool = True) -
     return Table(caption, head, tuple(rows), in_summary=True, numeric=tuple(range(3, len(head))))
 
 
-def comparison_blocks(runs: Sequence[RunRecords], costs: Sequence[RunCosts | None]) -> list[Block]:
+def comparison_sections(
+    runs: Sequence[RunRecords], costs: Sequence[RunCosts | None]
+) -> list[Section]:
+    """`compare`: the comparison `imbench compare` prints, its legend and the costs' profile;
+    `compare-every`: every figure any of the runs has."""
     compared = [
         ComparedRun(str(r.path), r.summary, r.manifest, c) for r, c in zip(runs, costs, strict=True)
     ]
@@ -76,10 +80,16 @@ def comparison_blocks(runs: Sequence[RunRecords], costs: Sequence[RunCosts | Non
         )
     ]
     blocks += [Text(line, in_summary=True, warning=True) for line in headline.legend()]
-    if headline.profile_note:
-        blocks.append(Text(headline.profile_note.capitalize() + ".", in_summary=True))
+    note = headline.profile_note
+    if note:
+        blocks.append(Text(note[:1].upper() + note[1:] + ".", in_summary=True))
     every = build_comparison(compared, every_figure([r.summary for r in runs]), costs=False)
-    blocks.append(
-        comparison_table(every, f"Every figure of the {n} runs, against the first", facts=False)
-    )
-    return blocks
+    caption = f"Every figure of the {n} runs, against the first"
+    return [
+        Section("compare", "Runs side by side", tuple(blocks)),
+        Section(
+            "compare-every",
+            "Every figure side by side",
+            (comparison_table(every, caption, facts=False),),
+        ),
+    ]
