@@ -42,6 +42,7 @@ SHA_SHOWN = 12
 """Hex digits of a scenario's sha256 shown in a column head (all of them in CSV and JSON)."""
 COMPARED_PERCENTILES = ("p50", "p95", "p99")
 OTHER_SCENARIO, OTHER_HOST = "OTHER-SCENARIO", "OTHER-HOST"
+NOTHING_BILLED = "nothing it bills was measured"
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,9 @@ def _cost_cell(costs: RunCosts | None, sheet: str) -> Cell:
     row = None if costs is None else next((r for r in costs.rows if r.bill.sheet.id == sheet), None)
     if row is None:
         return _missing("not priced")
-    if row.usd_per_ccu_month is None or row.bill.coverage == NONE or not row.bill.eligible:
+    if row.bill.eligible and row.bill.coverage == NONE:
+        return _missing(NOTHING_BILLED)
+    if row.usd_per_ccu_month is None or not row.bill.eligible:
         return _missing(coverage_text(row.bill))
     text = money(row, row.usd_per_ccu_month)
     qualified = "partial: lower bound" if lower_bound(row.bill) else None

@@ -422,3 +422,28 @@ def test_a_real_run_compared_with_a_copy_of_itself_shows_every_figure_as_the_sam
         row = next(r for r in doc["rows"] if r["key"] == item.ref)
         assert row["cells"][0]["value"] == figure.statistic(item.stat)
     assert "#3 OTHER-SCENARIO" in shown.stdout
+
+
+def test_a_failed_run_without_figures_reads_na_in_every_row_and_says_why_it_has_no_cost(
+    results: Path,
+) -> None:
+    ok = write_run(results, "20261201T213716Z-quickstart-embedded-f19d")
+    failed = write_run(
+        results,
+        "20261201T220000Z-quickstart-embedded-dead",
+        status=RunStatus.FAILED,
+        reasons=("backend embedded exited unexpectedly",),
+        metrics={},
+    )
+    comparison = build_comparison(loaded([ok, failed]))
+    figure_rows = [r for r in comparison.rows if not r.key.startswith("cost.")]
+    assert [r.cells[1].text for r in figure_rows] == ["n/a"] * len(HEADLINE)
+    assert all(r.cells[0].value is not None for r in figure_rows)
+    costs = {r.key: r.cells[1] for r in comparison.rows if r.key.startswith("cost.")}
+    assert (
+        costs["cost.selfhost-gcp.usd_per_ccu_month"].text == "n/a (nothing it bills was measured)"
+    )
+    assert comparison.legend(["#1", "#2"]) == [
+        "#2 FAILED: the backend (or one of its processes) died or could not start "
+        "(backend embedded exited unexpectedly)"
+    ]
