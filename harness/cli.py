@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         "scenario", help="scenario file (TOML), e.g. workloads/scenarios/quickstart.toml"
     )
     run.add_argument(
+        "--backend",
+        metavar="NAME",
+        default=None,
+        help="run the scenario against this messaging backend instead of its [scenario] backend "
+        "(embedded, ...); the scenario's [backend.NAME] table holds its options",
+    )
+    run.add_argument(
         "--results-dir", default="results", help="where run folders go (default: results)"
     )
     run.add_argument(
