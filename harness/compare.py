@@ -19,9 +19,8 @@ a different scenario (its sha256 differs from the first run's) or a different ho
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from cost_mapping.bill import NONE
 from cost_mapping.display import num
@@ -176,22 +175,6 @@ def build_comparison(
     return Comparison(columns, tuple(rows), _profile_note(runs) if costs else "")
 
 
-def unavailable_of(summary: Summary) -> Mapping[str, str]:
-    """The summary's reasons for figures it does not have (metric name -> reason), read
-    defensively: a summary without an `unavailable` mapping gives none."""
-    raw: Any = getattr(summary, "unavailable", None)
-    if not isinstance(raw, Mapping):
-        return {}
-    return {str(name): _reason_text(reason) for name, reason in raw.items()}
-
-
-def _reason_text(reason: object) -> str:
-    if isinstance(reason, str):
-        return reason
-    text = getattr(reason, "reason", None)
-    return text if isinstance(text, str) else str(reason)
-
-
 def _figure_row(item: Compared, summaries: Sequence[Summary]) -> CompareRow:
     spec = REGISTRY[item.name]
     label = label_of(spec) + ("" if item.stat == VALUE_STAT else f" {item.stat}")
@@ -201,7 +184,7 @@ def _figure_row(item: Compared, summaries: Sequence[Summary]) -> CompareRow:
 
 def _figure_cell(summary: Summary, item: Compared, unit: str) -> Cell:
     figure = summary.metrics.get(item.name)
-    reason = unavailable_of(summary).get(item.name)
+    reason = summary.unavailable.get(item.name)
     if figure is None or (reason is not None and not has_data(figure)):
         return _missing(reason)
     value = figure.statistic(item.stat) if has_data(figure) else None

@@ -9,7 +9,6 @@ The CSV and JSON must carry the same figures as the text table.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import shutil
@@ -21,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.compare import HEADLINE, ComparedRun, build_comparison, unavailable_of
+from harness.compare import HEADLINE, ComparedRun, build_comparison
 from harness.compare_command import load_compared
-from harness.compare_formats import to_json, to_text
+from harness.compare_formats import to_text
 from harness.kernel import exitcodes
 from harness.kernel.figures import Figure, Stats, by_name
 from harness.kernel.metric_names import BACKEND, MESSAGING, WIRE
@@ -68,6 +67,7 @@ def write_run(
     status: RunStatus = RunStatus.OK,
     reasons: tuple[str, ...] = (),
     metrics: dict[str, Figure] | None = None,
+    unavailable: dict[str, str] | None = None,
 ) -> Path:
     """A finished run's folder as the harness leaves it: its manifest and summary, written by
     the harness's own dataclasses and RunFolder."""
@@ -101,19 +101,11 @@ def write_run(
         net_method="netns-veth",
         load_window_s=58.0,
         metrics=figures() if metrics is None else metrics,
+        unavailable=unavailable or {},
     )
     folder.write_summary(summary.to_json())
     assert summary.to_json()["schema"] == SCHEMA
     return folder.path
-
-
-def with_unavailable(summary: Summary, reasons: dict[str, str]) -> Summary:
-    """The summary with an `unavailable` mapping: through its field when Summary has one
-    (another change adds it), else as the attribute the comparison reads defensively."""
-    if "unavailable" in {f.name for f in dataclasses.fields(Summary)}:
-        return dataclasses.replace(summary, unavailable=reasons)  # type: ignore[call-arg]
-    object.__setattr__(summary, "unavailable", reasons)
-    return summary
 
 
 @pytest.fixture
@@ -213,25 +205,34 @@ def test_every_headline_figure_of_every_run_is_printed_or_said_to_be_missing(
 
 
 def test_a_figure_the_run_says_it_cannot_have_reads_na_with_its_reason(
-    four_runs: list[Path],
+    results: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runs = loaded(four_runs[:2])
-    no_history = with_unavailable(
-        runs[1].summary, {BACKEND.storage_bytes_per_stored_msg: "no_history"}
+    """Mosquitto keeps no history: its summary says storage per stored message is unavailable."""
+    base = write_run(results, "20261201T213716Z-quickstart-embedded-f19d")
+    mosquitto = write_run(
+        results,
+        "20261201T220000Z-quickstart-mosquitto-aaaa",
+        backend="mosquitto",
+        metrics=figures(storage_per_msg=None),
+        unavailable={BACKEND.storage_bytes_per_stored_msg: "no_history"},
     )
-    runs[1] = dataclasses.replace(runs[1], summary=no_history)
-    assert unavailable_of(no_history) == {BACKEND.storage_bytes_per_stored_msg: "no_history"}
-    assert unavailable_of(runs[0].summary) == {}
-    comparison = build_comparison(runs)
-    cell = next(r for r in comparison.rows if r.key == BACKEND.storage_bytes_per_stored_msg).cells[
-        1
+    comparison = build_comparison(loaded([base, mosquitto]))
+    row = next(r for r in comparison.rows if r.key == BACKEND.storage_bytes_per_stored_msg)
+    assert row.cells[0].text == "640 bytes/msg"
+    assert (row.cells[1].value, row.cells[1].text, row.cells[1].note) == (
+        None,
+        "n/a (no_history)",
+        "no_history",
+    )
+    out = results / "cmp.json"
+    assert main(["compare", str(base), str(mosquitto), "--json", str(out)]) == exitcodes.OK
+    assert "n/a (no_history)" in text_cells(capsys.readouterr().out)["storage per stored message"]
+    doc = json.loads(out.read_text())
+    cells = next(r for r in doc["rows"] if r["key"] == BACKEND.storage_bytes_per_stored_msg)[
+        "cells"
     ]
-    assert (cell.value, cell.text, cell.note) == (None, "n/a (no_history)", "no_history")
-    assert "n/a (no_history)" in to_text(comparison)
-    doc = json.loads(to_json(comparison))
-    row = next(r for r in doc["rows"] if r["key"] == BACKEND.storage_bytes_per_stored_msg)
-    assert row["cells"][1] == {
-        "run_id": runs[1].summary.run_id,
+    assert cells[1] == {
+        "run_id": "20261201T220000Z-quickstart-mosquitto-aaaa",
         "value": None,
         "text": "n/a (no_history)",
         "note": "no_history",
