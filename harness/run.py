@@ -265,6 +265,7 @@ class _Session:
         assert self.net is not None and self.sampler is not None
         endpoints = {}
         data_paths = []
+        probes: list[Callable[[], int]] = []
         for source, backend in self.backends.items():
             _say(
                 self.opt,
@@ -282,7 +283,9 @@ class _Session:
             endpoints[source] = await backend.start(ctx)
             self.sampler.add_process(source, [c.pid for c in backend.processes()])
             data_paths += backend.data_paths()
-        self.sampler.storage = StorageMeter(data_paths)
+            # optional hook: storage a backend measures itself (a database's own size)
+            probes += getattr(backend, "storage_probes", list)()
+        self.sampler.storage = StorageMeter(data_paths, probes)
         if "backend" in endpoints and "sfu" in endpoints:
             self._meter_messaging_port(endpoints["backend"].port)
         return endpoints
