@@ -63,19 +63,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         missing = create_backend(backend).missing()
         assert missing is None, f"{backend} is not installed: {missing}"
         before = set(results.iterdir()) if results.exists() else set()
+        argv = [*IMBENCH, "run", str(scenario), "--backend", backend]
+        argv += ["--results-dir", str(results), "--quiet", "--no-cost", "--no-report"]
         done = subprocess.run(
-            [
-                *IMBENCH,
-                "run",
-                str(scenario),
-                "--backend",
-                backend,
-                "--results-dir",
-                str(results),
-                "--quiet",
-                "--no-cost",
-                "--no-report",
-            ],  # fmt: skip
+            argv,
             capture_output=True,
             text=True,
             cwd=ROOT,
