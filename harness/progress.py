@@ -98,7 +98,7 @@ def summary_table(summary: Summary) -> str:
         if figure is not None:
             lines.append(f"  {label:<{width}}  {format_metric(figure)}")
         elif name in summary.unavailable:
-            lines.append(f"  {label:<{width}}  n/a: {summary.unavailable[name]}")
+            lines.append(f"  {label:<{width}}  n/a ({summary.unavailable[name]})")
     for low in summary.media_under_target:
         lines.append(
             f"  UNDER TARGET  {low.peer} ← {low.stream}: {low.achieved_mbps:.3f} of "

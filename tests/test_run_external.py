@@ -118,14 +118,14 @@ password_env = "{PASSWORD_ENV}"
     for name in ("backend.cpu_core_s_per_1k_delivered_msgs", "backend.rss_bytes_per_user"):
         assert name not in metrics
         assert summary["unavailable"][name] == "external: not measured (client-side only)"
-    assert re.search(r"backend CPU per 1k delivered +n/a: external: not measured", done.stdout)
+    assert re.search(r"backend CPU per 1k delivered +n/a \(external: not measured", done.stdout)
     assert manifest["methods"]["wire"].startswith("client-side")
     # The generators' own wire bytes agree with the test's veth, which carried exactly them.
     assert before is not None and after is not None
     veth_bytes = (after.rx_bytes + after.tx_bytes) - (before.rx_bytes + before.tx_bytes)
     client_bytes = metrics["wire.bytes_total"]["value"]
     print(f"client-side wire {client_bytes:.0f} B, the test's veth {veth_bytes} B")
-    assert abs(client_bytes - veth_bytes) / veth_bytes < 0.03, (client_bytes, veth_bytes)
+    assert abs(client_bytes - veth_bytes) / veth_bytes < 0.04, (client_bytes, veth_bytes)
 
     # The password went to the server only: nowhere under the run folder, nor in its output.
     secret = password.encode()

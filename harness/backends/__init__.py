@@ -5,7 +5,9 @@ backend that is not installed is bad input before anything starts), starts its s
 generated config inside the run's network and process scope (`BackendContext`), names every
 process it runs (the meters measure them all as the backend; the death of any one is a backend
 failure naming it), reports its data paths (storage) and says where clients connect. A missing
-optional dependency breaks only that backend.
+optional dependency breaks only that backend. A backend may also judge the scenario itself before
+anything starts (optional `problems(scenario) -> list[Problem]`, called by harness.preflight: the
+external backend's URL and the environment variables its credentials come from).
 
 TLS (`[network] tls = true`): preflight refuses it for a messaging backend whose `serves_tls` is
 False. Otherwise the orchestrator makes a certificate for the run before any backend starts and
