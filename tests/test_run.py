@@ -136,6 +136,9 @@ def test_a_loopback_run_with_two_generators_says_its_figures_are_approximate(
     )
     assert shown.returncode == exitcodes.OK
     assert "status   ok" in shown.stdout and "delivery ratio" in shown.stdout
+    network = next(line for line in shown.stdout.splitlines() if line.startswith("network  "))
+    assert network.startswith("network  loopback-shared (approximate: measured on shared loopback")
+    assert "so its figures are approximate" in network
 
 
 def _only_run(results: Path) -> Path:

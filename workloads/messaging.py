@@ -15,7 +15,7 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import gevent
 import orjson
@@ -24,9 +24,14 @@ from locust import User, task
 from harness.kernel import records
 from harness.kernel.records import RecordFile
 from harness.kernel.slots import Slot
+from workloads.delivery import delivery_row
 from workloads.payload import PayloadMaker
 from workloads.schedule import PoissonSchedule
 from workloads.wsclient import WebSocket, WebSocketClosed
+
+KIND, SEND_NS, PAYLOAD_BYTES = (
+    records.RECV_COLUMNS.index(c) for c in ("kind", "send_ns", "payload_bytes")
+)
 
 
 @dataclass
@@ -159,25 +164,18 @@ class MessagingUser(User):
             for batch in self.ws.messages():
                 now = time.monotonic_ns()
                 for payload in batch:
-                    msg: dict[str, Any] = orjson.loads(payload)
-                    if msg.get("op") != "msg":
+                    row = delivery_row(now, user, payload)
+                    if row is None:
                         continue
-                    room = msg.get("room")
-                    kind = records.KIND_GROUP if room is not None else records.KIND_CHAT
-                    target = int(room[1:]) if room is not None else -1
-                    send_ns = int(msg["ts"])
-                    size = len(msg["body"])
-                    tally.recv.rows.append(
-                        (now, user, int(msg["from"][1:]), kind, target, msg["seq"], send_ns, size)
-                    )
-                    latency_us = (now - send_ns) // 1000
+                    tally.recv.rows.append(row)
+                    latency_us = (now - row[SEND_NS]) // 1000
                     tally.latencies_us.append(latency_us)
                     tally.recv_count += 1
                     fire(
                         request_type="WS",
-                        name=names[kind],
+                        name=names[row[KIND]],
                         response_time=latency_us / 1000,
-                        response_length=size,
+                        response_length=row[PAYLOAD_BYTES],
                         exception=None,
                         context=None,
                     )
