@@ -195,7 +195,8 @@ def test_relay_only_media_through_janus_and_coturn_is_its_own_figure_and_leaves_
     assert 4 * 1.5 * 0.8 < legs_mbps < 4 * 1.5 * 1.05, legs_mbps  # the ramp is in the span
     relay = m["turn.relay_mbps_mean"].value
     assert 2 * legs_mbps * 0.95 <= relay <= 2 * legs_mbps * 1.10, (relay, legs_mbps)
-    assert m["turn.relay_gb_per_participant_hour"].value > 0
+    # Mbps × 1e6 / 8 B/s × 3600 s / 1e9 B/GB over 2 participants = Mbps × 0.225
+    assert m["turn.relay_gb_per_participant_hour"].value == pytest.approx(relay * 0.225, rel=1e-3)
 
     password = max(issued, key=len)  # token_hex(16): the key; the user name is sent in clear
     assert len(password) == 32
