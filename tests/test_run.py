@@ -216,7 +216,7 @@ def test_locust_web_ui_serves_its_own_request_stats_during_a_run(
     ), seen
     run = _only_run(tmp_path / "results")
     locust_stats = json.loads((run / "raw" / "locust-0.json").read_text())
-    assert locust_stats["WS chat.recv"]["num_requests"] > 0
+    assert locust_stats["embedded-ws chat.recv"]["num_requests"] > 0
 
 
 def pcap_tcp_port_bytes(path: Path, port: int) -> int:
