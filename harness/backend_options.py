@@ -31,6 +31,17 @@ class Option:
 
 OPTIONS: dict[str, tuple[Option, ...]] = {
     "embedded": (),
+    "mosquitto": (
+        Option(
+            "qos",
+            "integer",
+            1,
+            "MQTT QoS of every publish and subscription: 0 at most once, 1 at least once, "
+            "2 exactly once",
+            minimum=0,
+            maximum=2,
+        ),
+    ),
 }
 """Options by backend name; a backend without options takes an empty table only."""
 
