@@ -181,7 +181,7 @@ class MosquittoBackend(ServerProcess):
         self._data_dir: Path | None = None
         self._password_file: Path | None = None
         self._host, self._port = "", 0
-        self._probe_password = secrets.token_urlsafe(18)
+        self._probe_password = ""
         self._passwd_s: float | None = None
 
     def missing(self) -> str | None:
@@ -216,6 +216,7 @@ class MosquittoBackend(ServerProcess):
         self._data_dir = ctx.data_dir
         ctx.data_dir.mkdir(parents=True, exist_ok=True)
         self._password_file = ctx.private_dir / "passwd"
+        self._probe_password = secrets.token_urlsafe(18)
         # Only the probe account at first: provision() adds the run's users and reloads.
         write_password_file(
             self._password_file, {PROBE_USER: self._probe_password}, PASSWD_TIMEOUT_S
