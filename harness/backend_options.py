@@ -56,6 +56,17 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
             "NAME of the variable holding the path of a login,password CSV (one line per user)",
         ),
     ),
+    "mosquitto": (
+        Option(
+            "qos",
+            "integer",
+            1,
+            "MQTT QoS of every publish and subscription: 0 at most once, 1 at least once, "
+            "2 exactly once",
+            minimum=0,
+            maximum=2,
+        ),
+    ),
 }
 """Options by backend name; a backend without options takes an empty table only."""
 

@@ -136,6 +136,7 @@ MODULES = {
     "embedded-sfu": "harness.backends.embedded_media",
     "janus": "harness.backends.janus",
     "coturn": "harness.backends.coturn",
+    "mosquitto": "harness.backends.mosquitto",
 }
 
 
