@@ -113,6 +113,7 @@ MODULES = {
     "embedded-sfu": "harness.backends.embedded_media",
     "janus": "harness.backends.janus",
     "coturn": "harness.backends.coturn",
+    "synapse": "harness.backends.synapse",
 }
 
 
