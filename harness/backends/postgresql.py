@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from harness.backends import BackendContext
 from harness.backends.process import give_up
 from harness.children import Child
@@ -118,21 +120,11 @@ def sweep_stale(base: Path = BASE_DIR) -> list[Path]:
         if match is None:
             continue
         pid = int(match.group("pid"))
-        if pid == os.getpid() or _alive(pid):
+        if pid == os.getpid() or psutil.pid_exists(pid):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class PostgresInstance:
@@ -238,20 +230,7 @@ class PostgresInstance:
             )
 
     async def _wait_ready(self, postmaster: Child) -> None:
-        argv = [
-            "pg_isready",
-            "-q",
-            "-h",
-            str(self.socket_dir),
-            "-p",
-            str(SOCKET_PORT),
-            "-U",
-            USER,
-            "-d",
-            "postgres",
-            "-t",
-            "1",
-        ]
+        argv = ["pg_isready", "-q", *self._connection("postgres"), "-t", "1"]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + READY_TIMEOUT_S
         while postmaster.returncode is None and loop.time() < deadline:
@@ -265,23 +244,13 @@ class PostgresInstance:
             postmaster, f"PostgreSQL did not accept connections within {READY_TIMEOUT_S:g} s"
         )
 
+    def _connection(self, database: str) -> list[str]:
+        """libpq options that reach `database` through the instance's socket as postgres."""
+        return ["-h", str(self.socket_dir), "-p", str(SOCKET_PORT), "-U", USER, "-d", database]
+
     def psql_argv(self, database: str | None = None) -> list[str]:
-        return [
-            "psql",
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            str(self.socket_dir),
-            "-p",
-            str(SOCKET_PORT),
-            "-U",
-            USER,
-            "-d",
-            database or self.database,
-            "-At",
-        ]
+        quiet = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-At"]
+        return ["psql", *quiet, *self._connection(database or self.database)]
 
     async def _psql(self, sql: str, database: str | None = None) -> str:
         proc = await asyncio.create_subprocess_exec(

@@ -40,7 +40,7 @@ SYNC_FILTER: dict[str, Any] = {
     "account_data": {"types": []},
     "room": {
         "timeline": {"types": ["m.room.message"], "limit": TIMELINE_LIMIT},
-        "state": {"types": ["m.room.member"], "lazy_load_members": True},
+        "state": {"types": []},
         "ephemeral": {"types": []},
         "account_data": {"types": []},
     },
