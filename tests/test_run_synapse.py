@@ -82,6 +82,8 @@ def run_processes(tmp_path: Path) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter():
         try:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue  # ended, not yet reaped by its parent
             if str(tmp_path) in proc.environ().get(RUN_ENV, ""):
                 found.append(proc)
         except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
@@ -155,6 +157,7 @@ def test_a_quickstart_shaped_run_on_synapse_counts_its_postgresql_and_keeps_no_s
 
     manifest = json.loads((run / "manifest.json").read_text())
     config = manifest["backend"]["config"]
+    assert config["database_option"] == "postgresql"
     assert config["database"] == {"name": "psycopg2", "cp_min": 5, "cp_max": 10}
     assert config["postgresql"]["initdb"].startswith("--locale=C -E UTF8")
     assert manifest["provision"]["users"] == 120 and manifest["provision"]["rooms"] == 36
@@ -191,7 +194,7 @@ def wait_for_load(tmp_path: Path, proc: subprocess.Popen[str], seconds_of_load: 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         procs = run_processes(tmp_path)
-        if any("locust_driver" in " ".join(p.cmdline()) for p in procs if p.is_running()):
+        if any("locust_driver" in command_line(p) for p in procs):
             time.sleep(seconds_of_load)
             return
         assert proc.poll() is None, proc.communicate()
@@ -201,13 +204,23 @@ def wait_for_load(tmp_path: Path, proc: subprocess.Popen[str], seconds_of_load: 
 
 def postmaster(tmp_path: Path) -> psutil.Process:
     postgres = [p for p in run_processes(tmp_path) if p.name() == "postgres"]
-    [root] = [p for p in postgres if p.parent() not in postgres]
+    pids = {p.pid for p in postgres}
+    [root] = [p for p in postgres if p.ppid() not in pids]
     return root
+
+
+def command_line(proc: psutil.Process) -> str:
+    try:
+        return " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return ""
 
 
 def homeserver(tmp_path: Path) -> psutil.Process:
     [synapse] = [
-        p for p in run_processes(tmp_path) if "synapse.app.homeserver" in " ".join(p.cmdline())
+        p
+        for p in run_processes(tmp_path)
+        if "synapse.app.homeserver" in command_line(p) and p.name() == "python"
     ]
     return synapse
 

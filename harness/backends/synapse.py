@@ -95,9 +95,10 @@ class SynapseBackend:
         return None
 
     def describe(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"database": self.database}
-        if self._config is not None:
-            config.update(public_config(self._config))
+        planned = self._config or SynapseConfig(
+            SERVER_NAME, "<namespace address>", PORT, self.database, Path("."), Path(".")
+        )
+        config: dict[str, Any] = {"database_option": self.database, **public_config(planned)}
         if self._pg is not None:
             config["postgresql"] = self._pg.describe()
         return {

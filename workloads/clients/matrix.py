@@ -9,8 +9,9 @@ blocking sockets gevent makes cooperative): one sends, one long-polls.
   handed to the socket (geventhttpclient keeps the request head it sent; a retry after a reset
   connection would send it again uncounted).
 - receive: `GET /_matrix/client/v3/sync?since=...&timeout=30000` with a filter (made at connect)
-  that keeps only `m.room.message` timeline events (their sender and body), lazy-loads members,
-  and drops presence, account data and ephemeral events. Events whose sender is this user (the
+  that keeps only `m.room.message` timeline events (their sender and body) and drops room state
+  (the sender is in each event: no member list is needed), presence, account data and
+  ephemeral events. Events whose sender is this user (the
   echo of its own group and 1:1 messages) are dropped before anything is recorded.
 """
 
