@@ -133,7 +133,7 @@ class SecretCollector(threading.Thread):
 
 
 def test_a_quickstart_shaped_run_on_synapse_counts_its_postgresql_and_keeps_no_secret(
-    tmp_path: Path,
+    tmp_path: Path, leaves_nothing_behind: None
 ) -> None:
     path = scenario(tmp_path, duration_s=15)
     collector = SecretCollector(path.stem)
@@ -237,7 +237,7 @@ def homeserver(tmp_path: Path) -> psutil.Process:
     ids=["postgresql", "synapse"],
 )
 def test_killing_either_process_of_the_backend_fails_the_run_naming_it(
-    tmp_path: Path, victim: object, named: str
+    tmp_path: Path, victim: object, named: str, leaves_nothing_behind: None
 ) -> None:
     proc, results = start_cli_run(tmp_path, scenario(tmp_path, duration_s=40))
     wait_for_load(tmp_path, proc, 12.0)
