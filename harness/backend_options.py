@@ -67,6 +67,16 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
             maximum=2,
         ),
     ),
+    "synapse": (
+        Option(
+            "database",
+            "choice",
+            "postgresql",
+            "where Synapse keeps its data: its own PostgreSQL instance (how Synapse is deployed) "
+            "or SQLite in the run's data dir",
+            choices=("postgresql", "sqlite"),
+        ),
+    ),
 }
 """Options by backend name; a backend without options takes an empty table only."""
 

@@ -137,6 +137,7 @@ MODULES = {
     "janus": "harness.backends.janus",
     "coturn": "harness.backends.coturn",
     "mosquitto": "harness.backends.mosquitto",
+    "synapse": "harness.backends.synapse",
 }
 
 

@@ -22,6 +22,7 @@ Delivery = tuple[int, int, int, int, int, int]
 CLIENT_MODULES = {
     "embedded-ws": "workloads.clients.embedded_ws",
     "mqtt": "workloads.clients.mqtt",
+    "matrix": "workloads.clients.matrix",
 }
 
 
