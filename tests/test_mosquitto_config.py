@@ -62,3 +62,23 @@ def test_without_mosquitto_a_scenario_is_refused_before_load_naming_the_install_
     monkeypatch.setattr("harness.backends.mosquitto.SBIN", "/nonexistent")
     found = problems(parse_scenario(SCENARIO, "s.toml"))
     assert any("scripts/install-mosquitto" in p.accepted for p in found), found
+
+
+def test_with_the_runs_certificate_the_listener_is_mqtts_at_tls_1_2_or_later(
+    tmp_path: Path,
+) -> None:
+    from harness.backends.certificate import create_run_certificate
+
+    cert = create_run_certificate(tmp_path / "tls", "10.77.3.2")
+    lines = mosquitto_conf(
+        "10.77.3.2", 8883, Path("/private/passwd"), Path("/data"), cert
+    ).splitlines()
+    at = lines.index("listener 8883 10.77.3.2")
+    assert lines[at + 1 : at + 4] == [
+        f"certfile {cert.cert_file}",
+        f"keyfile {cert.key_file}",
+        "tls_version tlsv1.2",
+    ]
+    plain = mosquitto_conf("10.77.3.2", 1883, Path("/private/passwd"), Path("/data"))
+    assert not any(line.startswith(("certfile", "keyfile", "tls_")) for line in plain.splitlines())
+    assert MosquittoBackend.serves_tls

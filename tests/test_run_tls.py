@@ -1,4 +1,5 @@
-"""TLS as real deployments run it: the same scenario on the embedded backend, with and without TLS.
+"""TLS as real deployments run it: the same scenario on one backend, with and without TLS — the
+embedded backend (wss) and Mosquitto (mqtts).
 
 Run under the heavy-work lock: flock /tmp/imbench-heavy.lock pytest tests/test_run_tls.py
 """
@@ -14,10 +15,13 @@ import pytest
 
 from harness.kernel import exitcodes
 from tests.conftest import IMBENCH, needs_root
+from tests.mosquitto_required import require_mosquitto
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, needs_root]
 
+SCHEMES = {"embedded": "wss", "mosquitto": "mqtts"}
+"""What each backend's manifest calls its TLS (`backend.config.tls` starts with it)."""
 TLS13_RECORD_OVERHEAD_BYTES = 5 + 1 + 16
 """RFC 8446 §5.2: a 5-byte record header, the inner content-type byte and a 16-byte AEAD tag."""
 
@@ -41,11 +45,19 @@ def figure(folder: Path, name: str) -> float:
     return value
 
 
+@pytest.mark.parametrize("backend", sorted(SCHEMES))
 def test_a_tls_and_a_plaintext_run_of_one_scenario_both_complete_and_show_what_tls_costs(
-    tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
+    backend: str,
+    tmp_path: Path,
+    scenario_file: Callable[..., Path],
+    leaves_nothing_behind: None,
 ) -> None:
-    plain, plain_out = run_cli(tmp_path, scenario_file("plain", 8, mode="netns"), tls=False)
-    tls, tls_out = run_cli(tmp_path, scenario_file("tls", 8, mode="netns", tls=True), tls=True)
+    if backend == "mosquitto":
+        require_mosquitto()
+    plain_scenario = scenario_file("plain", 8, mode="netns", backend=backend)
+    tls_scenario = scenario_file("tls", 8, mode="netns", backend=backend, tls=True)
+    plain, plain_out = run_cli(tmp_path, plain_scenario, tls=False)
+    tls, tls_out = run_cli(tmp_path, tls_scenario, tls=True)
 
     for folder, out in ((plain, plain_out), (tls, tls_out)):
         assert figure(folder, "messaging.delivery_ratio") >= 0.999
@@ -58,7 +70,7 @@ def test_a_tls_and_a_plaintext_run_of_one_scenario_both_complete_and_show_what_t
     assert manifests[1]["tls"]["names"][0] == "imbench.test"
     assert manifests[1]["tls"]["ip"] == manifests[1]["methods"]["server_host"]
     assert manifests[1]["provision"]["tls"] is True
-    assert manifests[1]["backend"]["config"]["tls"].startswith("wss")
+    assert manifests[1]["backend"]["config"]["tls"].startswith(SCHEMES[backend])
 
     # The veth counts TLS records: every message crosses it as at least one record more than
     # its plaintext frame (a sent frame once, each delivery once), plus the handshakes.
@@ -70,7 +82,7 @@ def test_a_tls_and_a_plaintext_run_of_one_scenario_both_complete_and_show_what_t
     assert overhead >= 0.8 * TLS13_RECORD_OVERHEAD_BYTES * records_per_delivered, overhead
     assert overhead < 4 * figure(plain, "wire.bytes_per_delivered_msg"), overhead
     print(
-        "plaintext vs TLS: backend CPU "
+        f"{backend} plaintext vs TLS: backend CPU "
         f"{figure(plain, 'backend.cpu_core_s_per_1k_delivered_msgs'):.4f} vs "
         f"{figure(tls, 'backend.cpu_core_s_per_1k_delivered_msgs'):.4f} core-s/1k delivered; "
         f"wire {figure(plain, 'wire.bytes_per_delivered_msg'):.1f} vs "

@@ -6,7 +6,10 @@ clients, a password file made for the run's users in one `mosquitto_passwd -U` p
 SHA512 hashes; the plaintext never leaves the private dir), persistence on with its file in the
 run's data dir (the storage meter measures it), every queue, in-flight and size limit lifted
 (`LIFTED_LIMITS`, recorded in the manifest), Nagle off and no `$SYS` topics. The config and the
-password file live in the private dir, outside `results/`.
+password file live in the private dir, outside `results/`. With `[network] tls = true` the
+listener is mqtts on 8883 with the run's certificate (`ctx.tls`: `certfile` = chain, `keyfile`,
+TLS >= 1.2; Mosquitto runs as root here (`user root`), so it reads the private dir's copy) and
+clients verify it against the run's CA; the readiness probe speaks TLS too.
 
 Topics (MQTT has no users or rooms; this is imbench's scheme): user `u<i>` subscribes to its
 inbox `im/u/u<i>` and a chat partner publishes there; a group member subscribes to `im/g/r<room>`
@@ -28,18 +31,21 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 from harness.backends import BackendContext, Endpoint
+from harness.backends.certificate import RunCertificate
 from harness.backends.process import ServerProcess, poll_until_ready
 from harness.children import Child
 from harness.kernel.directory import Directory
 from harness.kernel.errors import BackendFailure, EnvironmentProblem
 from harness.kernel.metric_names import BACKEND
 from harness.layout import Population
+from workloads import tls as tls_client
 from workloads.clients import mqtt_codec
 
 READY_TIMEOUT_S = 10.0
@@ -47,6 +53,9 @@ READY_POLL_S = 0.05
 PROBE_TIMEOUT_S = 1.0
 PASSWD_TIMEOUT_S = 120.0
 NAMESPACE_PORT = 1883
+NAMESPACE_TLS_PORT = 8883
+TLS_VERSION = "tlsv1.2"
+"""Mosquitto 2.0's `tls_version` is the minimum version (1.3 is offered too)."""
 INSTALL_HINT = "run scripts/install-mosquitto (Debian mosquitto, 2.0.11 on Debian 12)"
 SBIN = "/usr/sbin"
 PROBE_USER = "imbench-ready-probe"
@@ -97,11 +106,21 @@ def mosquitto_version() -> str:
     return words[-1] if words[:2] == ["mosquitto", "version"] else "unknown"
 
 
-def mosquitto_conf(host: str, port: int, password_file: Path, data_dir: Path) -> str:
-    """The generated mosquitto.conf (Mosquitto allows no trailing comment on a line)."""
+def mosquitto_conf(
+    host: str, port: int, password_file: Path, data_dir: Path, tls: RunCertificate | None = None
+) -> str:
+    """The generated mosquitto.conf (Mosquitto allows no trailing comment on a line); `tls`
+    makes the listener mqtts with that certificate."""
+    listener = [f"listener {port} {host}"]
+    if tls is not None:
+        listener += [
+            f"certfile {tls.cert_file}",
+            f"keyfile {tls.key_file}",
+            f"tls_version {TLS_VERSION}",
+        ]
     lines = [
         "per_listener_settings false",
-        f"listener {port} {host}",
+        *listener,
         "allow_anonymous false",
         f"password_file {password_file}",
         "persistence true",
@@ -148,9 +167,22 @@ def free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
-async def mqtt_connack(host: str, port: int, login: str, password: str) -> int:
-    """Open a connection, send CONNECT, answer CONNACK's reason code (0 = accepted)."""
-    reader, writer = await asyncio.open_connection(host, port)
+def probe_tls(tls: RunCertificate | None) -> tuple[ssl.SSLContext | None, str | None]:
+    """What `mqtt_connack` verifies a TLS listener with: (context, server name), or (None, None)."""
+    if tls is None:
+        return None, None
+    return tls_client.client_context(str(tls.ca_file)), tls.server_name
+
+
+async def mqtt_connack(
+    host: str, port: int, login: str, password: str, tls: RunCertificate | None = None
+) -> int:
+    """Open a connection (TLS, verified, when `tls`), send CONNECT, answer CONNACK's reason code
+    (0 = accepted)."""
+    context, server_name = probe_tls(tls)
+    reader, writer = await asyncio.open_connection(
+        host, port, ssl=context, server_hostname=server_name
+    )
     try:
         writer.write(mqtt_codec.connect(f"{login}-{os.getpid()}", login, password))
         await writer.drain()
@@ -173,7 +205,7 @@ async def mqtt_connack(host: str, port: int, login: str, password: str) -> int:
 
 class MosquittoBackend(ServerProcess):
     name = "mosquitto"
-    serves_tls = False
+    serves_tls = True
 
     def __init__(self, qos: int = 1) -> None:
         self.qos = qos
@@ -183,6 +215,7 @@ class MosquittoBackend(ServerProcess):
         self._host, self._port = "", 0
         self._probe_password = ""
         self._passwd_s: float | None = None
+        self._tls: RunCertificate | None = None
 
     def missing(self) -> str | None:
         for name in ("mosquitto", "mosquitto_passwd"):
@@ -205,14 +238,18 @@ class MosquittoBackend(ServerProcess):
             "sys_interval": 0,
             "qos": self.qos,
             "topics": {"chat": "im/u/<login> (inbox)", "group": "im/g/<room> (no-local)"},
-            "tls": False,
+            "tls": f"mqtts: TLS >= 1.2 ({TLS_VERSION} minimum), the run's certificate"
+            if self._tls
+            else False,
         }
         return {"name": self.name, "version": mosquitto_version(), "config": config}
 
     async def start(self, ctx: BackendContext) -> Endpoint:
         net = ctx.net
         self._host = net.server_host
-        self._port = NAMESPACE_PORT if net.namespace else free_port(net.server_host)
+        self._tls = ctx.tls
+        namespace_port = NAMESPACE_PORT if ctx.tls is None else NAMESPACE_TLS_PORT
+        self._port = namespace_port if net.namespace else free_port(net.server_host)
         self._data_dir = ctx.data_dir
         ctx.data_dir.mkdir(parents=True, exist_ok=True)
         self._password_file = ctx.private_dir / "passwd"
@@ -222,7 +259,9 @@ class MosquittoBackend(ServerProcess):
             self._password_file, {PROBE_USER: self._probe_password}, PASSWD_TIMEOUT_S
         )
         conf = ctx.private_dir / "mosquitto.conf"
-        conf.write_text(mosquitto_conf(self._host, self._port, self._password_file, ctx.data_dir))
+        conf.write_text(
+            mosquitto_conf(self._host, self._port, self._password_file, ctx.data_dir, ctx.tls)
+        )
         broker = ctx.spawn("mosquitto", [program("mosquitto"), "-c", str(conf)])
         self._children = [broker]
         await poll_until_ready(
@@ -238,8 +277,10 @@ class MosquittoBackend(ServerProcess):
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_S):
                 reason = await mqtt_connack(
-                    self._host, self._port, PROBE_USER, self._probe_password
+                    self._host, self._port, PROBE_USER, self._probe_password, self._tls
                 )
+        except ssl.SSLCertVerificationError as exc:
+            raise BackendFailure(f"Mosquitto's TLS certificate did not verify: {exc}") from exc
         except (OSError, TimeoutError, mqtt_codec.ProtocolError):
             return False
         if reason != 0:
@@ -262,10 +303,14 @@ class MosquittoBackend(ServerProcess):
         self._children[0].signal(signal.SIGHUP)
         if users:
             await self._wait_for_account(next(iter(users.values())))
+        tls = self._tls
         return Directory(
             "mqtt",
             self._host,
             self._port,
+            tls is not None,
+            str(tls.ca_file) if tls else "",
+            tls.server_name if tls else "",
             users=users,
             rooms={},
             options={"qos": self.qos},
@@ -279,7 +324,7 @@ class MosquittoBackend(ServerProcess):
             with contextlib.suppress(OSError, TimeoutError, mqtt_codec.ProtocolError):
                 async with asyncio.timeout(PROBE_TIMEOUT_S):
                     reason = await mqtt_connack(
-                        self._host, self._port, account["login"], account["password"]
+                        self._host, self._port, account["login"], account["password"], self._tls
                     )
                 if reason == 0:
                     return

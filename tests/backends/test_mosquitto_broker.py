@@ -1,18 +1,22 @@
 """The Mosquitto adapter and the MQTT client against the real broker on loopback (no root): the
 generated config takes the provisioned accounts only, each QoS carries chat and group messages,
-no-local keeps a member's own post from it, the persistence file is written, and describe() says
-what was lifted and never a password."""
+no-local keeps a member's own post from it, the persistence file is written, describe() says
+what was lifted and never a password, and with the run's certificate the listener is mqtts that
+clients verify."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import queue
+import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.backends.certificate import create_run_certificate
 from harness.backends.mosquitto import LIFTED_LIMITS, PERSISTENCE_FILE, MosquittoBackend
 from harness.children import ProcessScope
 from harness.kernel import records
@@ -54,13 +58,16 @@ class Receiving:
         return self.got.get(timeout=timeout_s)
 
 
-@pytest.fixture
-def broker(
-    request: pytest.FixtureRequest, tmp_path: Path, process_scope: ProcessScope
+def running_broker(
+    tmp_path: Path, process_scope: ProcessScope, qos: int = 1, tls: bool = False
 ) -> Iterator[tuple[MosquittoBackend, Directory, Path]]:
     require_mosquitto()
-    backend = MosquittoBackend(qos=getattr(request, "param", 1))
-    ctx = backend_context(create_network("loopback"), tmp_path, "mosquitto", process_scope)
+    backend = MosquittoBackend(qos=qos)
+    net = create_network("loopback")
+    ctx = backend_context(net, tmp_path, "mosquitto", process_scope)
+    if tls:
+        cert = create_run_certificate(ctx.private_dir / "tls", net.server_host)
+        ctx = dataclasses.replace(ctx, tls=cert)
 
     async def up() -> Directory:
         await backend.start(ctx)
@@ -71,6 +78,20 @@ def broker(
         yield backend, directory, ctx.data_dir
     finally:
         asyncio.run(backend.stop())
+
+
+@pytest.fixture
+def broker(
+    request: pytest.FixtureRequest, tmp_path: Path, process_scope: ProcessScope
+) -> Iterator[tuple[MosquittoBackend, Directory, Path]]:
+    yield from running_broker(tmp_path, process_scope, qos=getattr(request, "param", 1))
+
+
+@pytest.fixture
+def tls_broker(
+    tmp_path: Path, process_scope: ProcessScope
+) -> Iterator[tuple[MosquittoBackend, Directory, Path]]:
+    yield from running_broker(tmp_path, process_scope, tls=True)
 
 
 def slot(user: int, kind: int, target: int) -> Slot:
@@ -147,3 +168,28 @@ def test_a_machine_without_mosquitto_is_told_what_to_install(
     monkeypatch.setattr("harness.backends.mosquitto.SBIN", "/nonexistent")
     absent = MosquittoBackend().missing()
     assert absent is not None and "scripts/install-mosquitto" in absent
+
+
+def test_with_the_runs_certificate_the_broker_speaks_mqtts_that_clients_verify(
+    tls_broker: tuple[MosquittoBackend, Directory, Path],
+) -> None:
+    backend, directory, _ = tls_broker
+    assert directory.tls and directory.ca_file.endswith("ca.pem")
+    assert directory.server_name == "imbench.test"
+    assert str(backend.describe()["config"]["tls"]).startswith("mqtts")
+    alice, bob = (Receiving(directory, slot(u, records.KIND_CHAT, 1 - u)) for u in (0, 1))
+    [sock] = alice.client.sockets()
+    assert isinstance(sock, ssl.SSLSocket) and sock.version() in ("TLSv1.2", "TLSv1.3")
+    alice.client.send(1, 1001, "over tls")
+    assert bob.next() == (0, records.KIND_CHAT, -1, 1, 1001, 8)
+    system_cas = dataclasses.replace(directory, ca_file="")
+    with pytest.raises(ClientError, match="CERTIFICATE_VERIFY_FAILED"):
+        Client(system_cas, slot(0, records.KIND_CHAT, 1)).connect()
+    other_name = dataclasses.replace(directory, server_name="elsewhere.test")
+    with pytest.raises(ClientError, match="CERTIFICATE_VERIFY_FAILED"):
+        Client(other_name, slot(0, records.KIND_CHAT, 1)).connect()
+    plain = dataclasses.replace(directory, tls=False)
+    with pytest.raises(ClientError):
+        Client(plain, slot(0, records.KIND_CHAT, 1)).connect()
+    for user in (alice, bob):
+        user.client.close()

@@ -6,8 +6,10 @@ publishes there. Every publish and subscription uses the scenario's QoS (`direct
 0-2). Messages are the workload's text envelope (`envelope`). The packets are imbench's own
 (`mqtt_codec`) on a plain blocking socket that gevent makes cooperative: the receive loop
 acknowledges what arrives (PUBACK, or PUBREC/PUBCOMP for QoS 2), answers PUBREC with PUBREL for
-its own QoS 2 publishes, and pings when the connection is idle. docs/backends.md gives the
-measurements that chose this over paho-mqtt.
+its own QoS 2 publishes, and pings when the connection is idle. `Directory.tls` speaks mqtts:
+TLS over the TCP connection first (workloads.tls: verified against `ca_file` and `server_name`,
+gevent's ssl under Locust). docs/backends.md gives the measurements that chose this over
+paho-mqtt.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from harness.kernel import records
 from harness.kernel.directory import Directory, group_room_key
 from harness.kernel.slots import Slot
+from workloads import tls as tls_client
 from workloads.clients import mqtt_codec as codec
 from workloads.clients.base import ClientError, Delivery
 from workloads.clients.envelope import pack, unpack
@@ -60,13 +63,18 @@ class Client:
         return self.next_id
 
     def connect(self) -> None:
-        account = self.directory.account(self.slot.user)
-        login = self.directory.login(self.slot.user)
+        d = self.directory
+        account = d.account(self.slot.user)
+        login = d.login(self.slot.user)
         try:
-            sock = socket.create_connection(
-                (self.directory.host, self.directory.port), timeout=CONNECT_TIMEOUT_S
-            )
+            sock = socket.create_connection((d.host, d.port), timeout=CONNECT_TIMEOUT_S)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if d.tls:
+                try:
+                    sock = tls_client.wrap(sock, d.ca_file, d.server_name or d.host)
+                except OSError:
+                    sock.close()
+                    raise
             self.sock = sock
             sock.sendall(codec.connect(login, login, account.get("password", ""), KEEPALIVE_S))
             reason = codec.connack_reason(self._await(codec.CONNACK))
@@ -172,6 +180,9 @@ class Client:
                 self.sock.sendall(codec.PINGREQ_PACKET)
         except OSError as exc:
             raise ClientError(f"ping: {exc}") from exc
+
+    def sockets(self) -> list[socket.socket]:
+        return [self.sock] if self.sock is not None else []
 
     def close(self) -> None:
         if self.sock is None:
