@@ -55,6 +55,14 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
             "",
             "NAME of the variable holding the path of a login,password CSV (one line per user)",
         ),
+        Option(
+            "qos",
+            "integer",
+            1,
+            "mqtt only: the QoS of every publish and subscription (0, 1 or 2)",
+            minimum=0,
+            maximum=2,
+        ),
     ),
     "mosquitto": (
         Option(

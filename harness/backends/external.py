@@ -13,6 +13,7 @@ endpoint — reached at the URL the scenario names.
     password_env = "IMB_PASSWORD"     # NAME of an environment variable: every account's password
     accounts_env = ""                 # or NAME of one holding the path of a CSV file `login,password`,
                                       # a header line then one line per user (line i = user i)
+    qos = 1                           # mqtt only: QoS of every publish and subscription (0-2)
 
 Load goes to that host only because the scenario names it; the manifest records the host, port
 and protocol. Credentials come only from the environment variables the scenario names: the
@@ -167,6 +168,11 @@ class ExternalBackend:
     def protocol(self) -> str:
         return str(self.options.get("protocol", "embedded-ws"))
 
+    @property
+    def qos(self) -> int:
+        """MQTT's QoS (`[backend.external] qos`; other protocols have none)."""
+        return int(self.options.get("qos", 1))
+
     def target(self) -> Target:
         target = parse_url(self.protocol, str(self.options.get("url") or ""))
         if isinstance(target, str):
@@ -227,6 +233,8 @@ class ExternalBackend:
             "ca_file": self.options.get("ca_file", ""),
             "server_name": self.options.get("server_name", ""),
         }
+        if self.protocol == "mqtt":
+            config["qos"] = self.qos
         if self._target is not None:
             config |= {"host": self._target.host, "port": self._target.port}
             config["tls"] = self._target.tls
@@ -258,7 +266,7 @@ class ExternalBackend:
             str(self.options.get("ca_file", "")),
             str(self.options.get("server_name", "")) or t.host,
             users=users,
-            options={"path": t.path},
+            options={"path": t.path, **({"qos": self.qos} if self.protocol == "mqtt" else {})},
         )
 
     def unavailable(self) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pytest
 
 from harness.backends.external import ExternalBackend, Target, parse_url, read_credentials
 from harness.kernel import exitcodes
-from harness.kernel.errors import Problem
+from harness.kernel.errors import BadInput, Problem
 from harness.layout import Population
 from harness.preflight import problems
 from harness.scenario import parse_scenario
@@ -152,3 +152,20 @@ def test_imbench_run_refuses_an_unset_variable_before_anything_starts(tmp_path: 
     assert done.returncode == exitcodes.BAD_INPUT, done.stdout + done.stderr
     assert "IMB_UNSET_FOR_TEST" in done.stderr
     assert not results.exists()
+
+
+def test_an_mqtt_server_gets_the_scenarios_qos_and_other_protocols_none() -> None:
+    doc = external_doc({"protocol": "mqtt", "url": "mqtts://10.0.0.9", "qos": 2})
+    scenario = parse_scenario(doc, "s.toml")
+    assert scenario.options()["qos"] == 2
+    backend = ExternalBackend(scenario.options())
+    asyncio.run(backend.start(None))  # type: ignore[arg-type]  # it uses no context
+    directory = asyncio.run(backend.provision(Population((0, 1), ((0, 1),), {})))
+    assert directory.client == "mqtt" and directory.options["qos"] == 2
+    assert backend.describe()["config"]["qos"] == 2
+    ws = ExternalBackend({"url": "ws://10.0.0.9:7/"})
+    asyncio.run(ws.start(None))  # type: ignore[arg-type]
+    assert "qos" not in asyncio.run(ws.provision(Population((0,), (), {}))).options
+    assert "qos" not in ws.describe()["config"]
+    with pytest.raises(BadInput, match=r"backend\.external\.qos"):
+        parse_scenario(external_doc({"protocol": "mqtt", "url": "mqtt://h", "qos": 3}), "s.toml")
