@@ -31,6 +31,8 @@ class Option:
 
 OPTIONS: dict[str, tuple[Option, ...]] = {
     "embedded": (),
+    "prosody": (),
+    "ejabberd": (),
 }
 """Options by backend name; a backend without options takes an empty table only."""
 

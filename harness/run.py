@@ -92,7 +92,12 @@ def execute(scenario: Scenario, options: RunOptions) -> RunResult:
 
 def create_backends(scenario: Scenario) -> dict[str, Backend]:
     """The servers a scenario needs, by meter source: `backend` (messaging), `sfu` (media), `turn`."""
-    return {c.source: create_backend(c.name, c.options) for c in chosen_backends(scenario)}
+    backends = {}
+    for c in chosen_backends(scenario):
+        # the messaging backend serves TLS when [network] tls asks (preflight refused the others)
+        tls = {"tls": scenario.tls} if c.source == "backend" else {}
+        backends[c.source] = create_backend(c.name, {**c.options, **tls})
+    return backends
 
 
 def media_driver_options(scenario: Scenario, backends: dict[str, Backend]) -> dict[str, Any]:

@@ -113,6 +113,8 @@ MODULES = {
     "embedded-sfu": "harness.backends.embedded_media",
     "janus": "harness.backends.janus",
     "coturn": "harness.backends.coturn",
+    "prosody": "harness.backends.prosody",
+    "ejabberd": "harness.backends.ejabberd",
 }
 
 

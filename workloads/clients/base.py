@@ -21,6 +21,7 @@ Delivery = tuple[int, int, int, int, int, int]
 
 CLIENT_MODULES = {
     "embedded-ws": "workloads.clients.embedded_ws",
+    "xmpp": "workloads.clients.xmpp",
 }
 
 
