@@ -37,13 +37,13 @@ from typing import Any
 import aiohttp
 
 from harness.backends import BackendContext, Endpoint
-from harness.backends.process import ServerProcess, find_binary, missing_binary, poll_until_ready
+from harness.backends.process import ServerProcess, find_binary, missing_binary
 from harness.backends.xmpp_server import (
     DOMAIN,
     MUC_SERVICE,
-    answers_with_features,
     c2s_port,
     new_accounts,
+    serve_c2s,
     tree_bytes,
     xmpp_directory,
 )
@@ -53,7 +53,6 @@ from harness.kernel.errors import BackendFailure, EnvironmentProblem
 from harness.layout import Population
 
 READY_TIMEOUT_S = 30.0
-READY_POLL_S = 0.1
 INSTALL_HINT = "run scripts/install-ejabberd (Debian ejabberd, 23.01 on Debian 12)"
 USER = "ejabberd"
 CTL = "/usr/sbin/ejabberdctl"
@@ -301,14 +300,7 @@ class EjabberdBackend(ServerProcess):
         ]  # fmt: skip
         beam = ctx.spawn("ejabberd", argv, env=env, cwd=work)
         self._children = [beam]
-        await poll_until_ready(
-            beam,
-            lambda: answers_with_features(config.host, config.c2s_port),
-            READY_TIMEOUT_S,
-            READY_POLL_S,
-            "ejabberd's c2s port did not answer with stream features",
-        )
-        return Endpoint(config.host, config.c2s_port, "xmpp")
+        return await serve_c2s(beam, config.host, config.c2s_port, READY_TIMEOUT_S, "ejabberd")
 
     async def provision(self, population: Population) -> Directory:
         """Every account registered over the HTTP API (`/api/register`, SCRAM-stored), a few at a

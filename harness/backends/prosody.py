@@ -33,15 +33,14 @@ from harness.backends.process import (
     ServerProcess,
     find_binary,
     missing_binary,
-    poll_until_ready,
 )
 from harness.backends.run_certificate import RunCertificate, make_certificate
 from harness.backends.xmpp_server import (
     DOMAIN,
     MUC_SERVICE,
-    answers_with_features,
     c2s_port,
     new_accounts,
+    serve_c2s,
     xmpp_directory,
 )
 from harness.children import Child
@@ -49,7 +48,6 @@ from harness.kernel.directory import Directory
 from harness.layout import Population
 
 READY_TIMEOUT_S = 15.0
-READY_POLL_S = 0.05
 INSTALL_HINT = "run scripts/install-prosody (Debian prosody, 0.12.3 on Debian 12)"
 SCRAM_ITERATIONS = 10000
 """Prosody's own default_iteration_count (mod_auth_internal_hashed), set explicitly."""
@@ -218,14 +216,7 @@ class ProsodyBackend(ServerProcess):
         argv = [find_binary("prosody", INSTALL_HINT), "-F", "--config", str(path)]
         prosody = ctx.spawn("prosody", argv)
         self._children = [prosody]
-        await poll_until_ready(
-            prosody,
-            lambda: answers_with_features(config.host, config.c2s_port),
-            READY_TIMEOUT_S,
-            READY_POLL_S,
-            "Prosody's c2s port did not answer with stream features",
-        )
-        return Endpoint(config.host, config.c2s_port, "xmpp")
+        return await serve_c2s(prosody, config.host, config.c2s_port, READY_TIMEOUT_S, "Prosody")
 
     async def provision(self, population: Population) -> Directory:
         """Account files written into the data dir (read by Prosody on each login); rooms are

@@ -9,6 +9,9 @@ import secrets
 import socket
 from pathlib import Path
 
+from harness.backends import Endpoint
+from harness.backends.process import poll_until_ready
+from harness.children import Child
 from harness.kernel.directory import Directory, group_room_key
 from harness.layout import Population
 from harness.network import TestNetwork
@@ -19,6 +22,7 @@ DOMAIN = "imbench.test"
 MUC_SERVICE = f"rooms.{DOMAIN}"
 C2S_PORT = 5222
 PROBE_TIMEOUT_S = 2.0
+READY_POLL_S = 0.1
 
 
 def c2s_port(net: TestNetwork) -> int:
@@ -80,6 +84,18 @@ async def answers_with_features(host: str, port: int) -> bool:
                 with contextlib.suppress(OSError):
                     await writer.wait_closed()
     return False
+
+
+async def serve_c2s(child: Child, host: str, port: int, timeout_s: float, who: str) -> Endpoint:
+    """Wait until `child`'s c2s port answers a stream with features; its endpoint."""
+    await poll_until_ready(
+        child,
+        lambda: answers_with_features(host, port),
+        timeout_s,
+        READY_POLL_S,
+        f"{who}'s c2s port did not answer with stream features",
+    )
+    return Endpoint(host, port, "xmpp")
 
 
 def tree_bytes(path: Path) -> int:

@@ -16,6 +16,7 @@ gevent's, so a blocking `recv` parks only its greenlet.
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 from collections.abc import Iterator
@@ -56,6 +57,12 @@ RESOURCE = "imbench"
 def muc_service(directory: Directory) -> str:
     """The MUC service's domain (`rooms.<domain>` unless the backend named another)."""
     return str(directory.options.get("muc_service", f"rooms.{directory.server_name}"))
+
+
+@functools.cache
+def tls_context(ca_file: str) -> ssl.SSLContext:
+    """One context per CA file for every user of the process (making one costs milliseconds)."""
+    return ssl.create_default_context(cafile=ca_file or None)
 
 
 class Client:
@@ -117,7 +124,7 @@ class Client:
         answer = self._await(lambda e: e.ns == NS_TLS, "the answer to STARTTLS")
         if answer.name != "proceed":
             raise ClientError(f"connect: STARTTLS refused ({answer.name})")
-        context = ssl.create_default_context(cafile=self.directory.ca_file or None)
+        context = tls_context(self.directory.ca_file)
         assert self.sock is not None
         self.sock = context.wrap_socket(self.sock, server_hostname=self.domain)
         return self._open_stream()
