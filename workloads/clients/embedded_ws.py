@@ -60,20 +60,7 @@ class Client:
         me = self.slot.user
         try:
             for batch in self.ws.messages():
-                out: list[Delivery] = []
-                for payload in batch:
-                    msg: dict[str, Any] = orjson.loads(payload)
-                    if msg.get("op") != "msg":
-                        continue
-                    sender = int(msg["from"][1:])
-                    if sender == me:
-                        continue
-                    room = msg.get("room")
-                    if room is not None:
-                        kind, target = records.KIND_GROUP, int(room[1:])
-                    else:
-                        kind, target = records.KIND_CHAT, -1
-                    out.append((sender, kind, target, msg["seq"], int(msg["ts"]), len(msg["body"])))
+                out = [d for d in map(delivery_of, batch) if d is not None and d[0] != me]
                 yield out
         except WebSocketClosed as exc:
             raise ClientError(f"receive: {exc}") from exc
@@ -81,3 +68,19 @@ class Client:
     def close(self) -> None:
         if self.ws is not None:
             self.ws.close()
+
+
+def delivery_of(payload: bytes) -> Delivery | None:
+    """One server frame as a Delivery (sender, kind, target, seq, send_ns, payload bytes); None
+    for a frame that is not a delivery (`op` other than `msg`). The generator's hot path on
+    receive: one call per delivery. A group delivery names its room `r<n>`, a chat one has none
+    (target −1); senders are `u<n>`."""
+    msg: dict[str, Any] = orjson.loads(payload)
+    if msg.get("op") != "msg":
+        return None
+    room = msg.get("room")
+    if room is not None:
+        kind, target = records.KIND_GROUP, int(room[1:])
+    else:
+        kind, target = records.KIND_CHAT, -1
+    return (int(msg["from"][1:]), kind, target, msg["seq"], int(msg["ts"]), len(msg["body"]))
