@@ -436,7 +436,9 @@ HEAD = {"name": "t", "duration_s": 5}
         (
             "an unknown value gets the nearest accepted one as a suggestion",
             {"scenario": {**HEAD, "backend": "embeded"}, "workload": [chat()]},
-            ["scenario.backend = 'embeded': must be one of: embedded (did you mean embedded?)"],
+            [
+                "scenario.backend = 'embeded': must be one of: embedded, prosody, ejabberd (did you mean embedded?)"
+            ],
         ),
         (
             "a section that is not a table does not report its keys as missing",
