@@ -85,6 +85,8 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
             choices=("postgresql", "sqlite"),
         ),
     ),
+    "prosody": (),
+    "ejabberd": (),
 }
 """Options by backend name; a backend without options takes an empty table only."""
 

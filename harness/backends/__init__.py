@@ -138,6 +138,8 @@ MODULES = {
     "coturn": "harness.backends.coturn",
     "mosquitto": "harness.backends.mosquitto",
     "synapse": "harness.backends.synapse",
+    "prosody": "harness.backends.prosody",
+    "ejabberd": "harness.backends.ejabberd",
 }
 
 

@@ -23,6 +23,7 @@ CLIENT_MODULES = {
     "embedded-ws": "workloads.clients.embedded_ws",
     "mqtt": "workloads.clients.mqtt",
     "matrix": "workloads.clients.matrix",
+    "xmpp": "workloads.clients.xmpp",
 }
 
 
