@@ -69,11 +69,19 @@ def finalize_run(folder: RunFolder, manifest: Manifest, state: RunState) -> RunR
         for reason in validity_reasons(metrics, _loop_lags(folder, data.stats), window):
             state.fail(RunStatus.INVALID, reason)
     manifest.status, manifest.reasons = state.status, state.reasons
+    manifest.notes = list(data.notes)
     manifest.end_utc = manifest.end_utc or datetime.now(UTC).isoformat()
     manifest.window_ns = window_marks(window)
     folder.finalize_tables(data)
     summary = summary_document(
-        folder.run_id, state.status, state.reasons, manifest.to_json(), metrics, window, low
+        folder.run_id,
+        state.status,
+        state.reasons,
+        manifest.to_json(),
+        metrics,
+        window,
+        low,
+        manifest.notes,
     )
     folder.write_summary(summary.to_json())
     folder.write_manifest(manifest.to_json())

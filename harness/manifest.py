@@ -122,6 +122,9 @@ class Manifest:
     orchestrator: Orchestrator
     status: RunStatus = RunStatus.RUNNING
     reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the run's figures left out without changing its status (raw lines dropped, torn or
+    malformed, per file)."""
     end_utc: str | None = None
     window_ns: dict[str, int] | None = None
     media_targets_mbps: dict[str, float] = field(default_factory=dict)

@@ -87,6 +87,7 @@ def summary_table(summary: Summary) -> str:
         f"status   {summary.status}" + ("  (partial)" if summary.partial else ""),
     ]
     lines += [f"reason   {r}" for r in summary.reasons]
+    lines += [f"note     {n}" for n in summary.notes]
     network = f"network  {summary.net_method}"
     if approximate(summary):
         network += f" (approximate: {APPROXIMATE_MEANING})"

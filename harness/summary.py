@@ -47,6 +47,8 @@ class RunData:
     media_streams: pd.DataFrame = field(default_factory=pd.DataFrame)
     """media.sample rows (workloads.media.records.StreamSample) plus `generator` and `target_mbps`."""
     media_joins: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: tuple[str, ...] = ()
+    """What reading the records left out (torn or malformed raw lines, per file): the run's notes."""
 
 
 def messaging_metrics(data: RunData) -> dict[str, Figure]:
@@ -284,6 +286,7 @@ def summary_document(
     metrics: dict[str, Figure],
     window: Window,
     under_target: list[UnderTarget] | None = None,
+    notes: list[str] | None = None,
 ) -> Summary:
     return Summary(
         run_id=run_id,
@@ -297,6 +300,7 @@ def summary_document(
         load_window_s=round((window.end_ns - window.load_start_ns) / 1e9, 3),
         metrics=metrics,
         media_under_target=tuple(under_target or ()),
+        notes=tuple(notes or ()),
     )
 
 

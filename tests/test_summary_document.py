@@ -58,6 +58,12 @@ def with_metric(name: str, entry: object) -> dict[str, Any]:
             "true or false",
         ),
         (
+            "notes that are not a list of words",
+            {**fixture(), "notes": "1 line dropped"},
+            "notes",
+            "a list of strings",
+        ),
+        (
             "a metric the registry lacks",
             with_metric("wire.byte_total", {"value": 1.0, "unit": "bytes", "n": 1}),
             "metrics.wire.byte_total",

@@ -55,6 +55,36 @@ def raw_file(kind: str, generator: int) -> str:
     return f"{kind}-{generator}.{suffix}"
 
 
+def whole_lines(data: bytes) -> tuple[bytes, int]:
+    """The complete lines of a record file, and how many partial lines were cut off its end (0 or 1).
+
+    Files are appended to while a run goes and a writer killed mid-write leaves its last line torn.
+    A line is complete only with its terminating newline: a row cut inside its last field
+    (`…,150` written as `…,15`) would parse as a valid row with a wrong value, so it is never read.
+    """
+    end = data.rfind(b"\n") + 1
+    return data[:end], int(end < len(data))
+
+
+def json_lines(data: bytes) -> tuple[list[dict[str, Any]], int]:
+    """The JSON objects of a JSON-lines record file, and how many lines were dropped: a partial
+    last line (see `whole_lines`) and any line that is not one JSON object. Blank lines are skipped."""
+    complete, dropped = whole_lines(data)
+    rows = []
+    for line in complete.splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+        else:
+            dropped += 1
+    return rows, dropped
+
+
 @dataclass(frozen=True)
 class SampleRow:
     """One meter reading (a row of raw/samples.csv): cumulative counters; None where a column

@@ -52,6 +52,9 @@ class Summary:
     load_window_s: float
     metrics: Mapping[str, Figure]
     media_under_target: tuple[UnderTarget, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What the figures left out without changing the status: raw record lines dropped (torn
+    by a writer killed mid-line, or malformed), per file; never read with an altered value."""
 
     def __post_init__(self) -> None:
         for name, figure in self.metrics.items():
@@ -87,6 +90,7 @@ class Summary:
                 }
                 for u in self.media_under_target
             ],
+            "notes": list(self.notes),
         }
 
 
@@ -122,6 +126,10 @@ def parse_summary(data: object, source: str) -> Summary:
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
         fields.problem("reasons", reasons, "a list of strings (why the run ended as it did)")
         reasons = []
+    notes = data.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        fields.problem("notes", notes, "a list of strings (what the figures left out)")
+        notes = []
     scenario = fields.text("scenario", "the scenario's name")
     backend = fields.text("backend", "the messaging backend's name")
     media_backend = data.get("media_backend", "none")
@@ -145,6 +153,7 @@ def parse_summary(data: object, source: str) -> Summary:
         load_window_s=load_window_s,
         metrics=metrics,
         media_under_target=under,
+        notes=tuple(notes),
     )
 
 

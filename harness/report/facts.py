@@ -47,6 +47,7 @@ def fact_rows(run: RunRecords) -> list[tuple[str, str]]:
         ("run", marked(s)),
         ("status", str(s.status) + ("  (partial)" if s.partial else "")),
         *(("reason", r) for r in s.reasons),
+        *(("note", n) for n in s.notes),
         *((f"mark {mk.word}", mk.meaning) for mk in run_marks(s)),
         ("scenario", f"{s.scenario} ({m.scenario_file})"),
         *(("workload", _workload(w)) for w in workloads),

@@ -12,6 +12,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from harness.kernel.records import json_lines
 from workloads.media.records import StreamSample
 
 RECORD_TYPES = {
@@ -45,16 +46,9 @@ class JsonlSink:
 
 
 def read_records(path: Path, record: str) -> list[dict[str, Any]]:
-    """Every complete line of `path` whose `record` is `record` (a torn last line is skipped)."""
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if row.get("record") == record:
-            rows.append(row)
-    return rows
+    """Every whole line of `path` whose `record` is `record` (a torn last line is skipped)."""
+    rows, _ = json_lines(path.read_bytes())
+    return [row for row in rows if row.get("record") == record]
 
 
 def read_samples(path: Path) -> list[StreamSample]:
