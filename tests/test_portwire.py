@@ -58,6 +58,17 @@ def test_counters_become_host_side_wire_bytes_with_ethernet_headers() -> None:
     assert (sample.rx_bytes, sample.rx_packets) == (600 + 14 * 4, 4)  # namespace → host
 
 
+@pytest.mark.parametrize("chain", ["in", "out"])
+def test_a_chain_without_a_counter_counts_nothing_that_way(chain: str) -> None:
+    counters = {chain: (3, 300)}
+    sample = as_wire_sample(counters)
+    if chain == "in":
+        assert sample == WireSample(rx_bytes=0, tx_bytes=300 + 14 * 3, rx_packets=0, tx_packets=3)
+    else:
+        assert sample == WireSample(rx_bytes=300 + 14 * 3, tx_bytes=0, rx_packets=3, tx_packets=0)
+    assert as_wire_sample({}) == WireSample(0, 0, 0, 0)
+
+
 TRANSFER = """
 import socket, sys, threading
 port = int(sys.argv[1])

@@ -110,7 +110,7 @@ def test_cpu_use_is_the_change_over_the_last_five_seconds_of_readings(
         clock.now_ns = t * S
         meter.next = _cpu(cpu_s)
         sampler.sample_once()
-        assert sampler.cpu_pct_recent("backend") == pytest.approx(pct), f"t={t}"
+        assert sampler.cpu_pct_recent("backend") == pytest.approx(pct, rel=1e-12), f"t={t}"
         assert sampler.latest_process["backend"] == _cpu(cpu_s)
 
 
@@ -124,12 +124,12 @@ def test_cpu_window_follows_time_not_the_number_of_readings(out: RecordFile, clo
         meter.next = _cpu(1.5 * t)
         sampler.sample_once()
     # At t=8 the window keeps the newest reading at least 5 s old, t=2: (12 - 3) / 6 s = 150 %.
-    assert sampler.cpu_pct_recent("generator-0") == pytest.approx(150.0)
+    assert sampler.cpu_pct_recent("generator-0") == pytest.approx(150.0, rel=1e-12)
     # A quarter-second reading later the window is unchanged at its start: (12.375 - 3) / 6.25 s.
     clock.now_ns = 8 * S + S // 4
     meter.next = _cpu(12.375)
     sampler.sample_once()
-    assert sampler.cpu_pct_recent("generator-0") == pytest.approx(150.0)
+    assert sampler.cpu_pct_recent("generator-0") == pytest.approx(150.0, rel=1e-12)
 
 
 def test_a_source_never_read_or_read_once_has_no_rate(out: RecordFile, clock: Clock) -> None:
@@ -178,7 +178,7 @@ def test_wire_rate_is_both_directions_over_the_last_five_intervals(
         clock.now_ns = t * S
         sysfs.set(rx, tx, rx // 1000, tx // 1000)
         sampler.sample_once()
-        assert sampler.wire_mbps_recent() == pytest.approx(mbps), f"t={t}"
+        assert sampler.wire_mbps_recent() == pytest.approx(mbps, rel=1e-12), f"t={t}"
     assert sampler.latest_wire is not None
     assert sampler.latest_wire.rx_bytes == totals[-1][0]
 
@@ -201,7 +201,7 @@ def test_wire_window_counts_intervals_of_the_configured_length(
         sampler.sample_once()
     # Readings 2..12 kept: from 20 kB at reading 2 to 100 kB + 2 x 20 kB at reading 12, 5 s apart:
     # 120 kB x 8 / 5 s = 0.192 Mbps.
-    assert sampler.wire_mbps_recent() == pytest.approx(0.192)
+    assert sampler.wire_mbps_recent() == pytest.approx(0.192, rel=1e-12)
 
 
 def test_every_reading_is_a_row_stamped_by_the_clock(
@@ -310,3 +310,59 @@ def test_run_with_stop_already_set_reads_nothing(out: RecordFile) -> None:
 
     asyncio.run(go())
     assert _rows(out) == []
+
+
+def test_readings_closer_than_a_second_are_rated_over_their_own_span(
+    out: RecordFile, clock: Clock, tmp_path: Path
+) -> None:
+    sysfs = FakeSysfs(tmp_path / "net")
+    sampler = _sampler(out, clock, wire=WireMeter(sysfs.interface, sysfs.root))
+    meter = ScriptedProcesses()
+    sampler.processes["backend"] = meter
+    for t_ns, cpu_s, total_bytes in ((0, 0.0, 0), (S // 2, 0.25, 62_500)):
+        clock.now_ns = t_ns
+        meter.next = _cpu(cpu_s)
+        sysfs.set(total_bytes, 0)
+        sampler.sample_once()
+    assert sampler.cpu_pct_recent("backend") == pytest.approx(50.0, rel=1e-12)  # 0.25 s / 0.5 s
+    assert sampler.wire_mbps_recent() == pytest.approx(1.0, rel=1e-12)  # 62.5 kB x 8 / 0.5 s
+
+
+def test_a_window_of_three_readings_drops_the_oldest_once_the_middle_is_five_seconds_old(
+    out: RecordFile, clock: Clock
+) -> None:
+    sampler = _sampler(out, clock)
+    meter = ScriptedProcesses()
+    sampler.processes["backend"] = meter
+    for t, cpu_s in ((0, 0.0), (6, 0.0), (12, 6.0)):
+        clock.now_ns = t * S
+        meter.next = _cpu(cpu_s)
+        sampler.sample_once()
+    # At t=12 the t=6 reading is 6 s old: the window is t=6..12, (6 - 0) / 6 s, not over 12 s.
+    assert sampler.cpu_pct_recent("backend") == pytest.approx(100.0, rel=1e-12)
+
+
+def test_a_gone_source_does_not_stop_the_others_being_read(out: RecordFile, clock: Clock) -> None:
+    sampler = _sampler(out, clock)
+    gone, alive = ScriptedProcesses(), ScriptedProcesses()
+    sampler.processes["backend"] = gone
+    sampler.processes["generator-0"] = alive
+    alive.next = _cpu(1.0)
+    sampler.sample_once()
+    assert [r["source"] for r in _rows(out)] == ["generator-0"]
+
+
+def test_an_added_process_source_is_metered_by_its_process_tree(
+    out: RecordFile, clock: Clock
+) -> None:
+    sampler = _sampler(out, clock)
+    sampler.add_process("self", os.getpid())
+    assert isinstance(sampler.processes["self"], ProcessTreeMeter)
+    assert sampler.processes["self"].pids == [os.getpid()]
+    sampler.sample_once()
+    (row,) = _rows(out)
+    assert row["source"] == "self" and int(row["procs"]) >= 1 and float(row["cpu_user_s"]) > 0
+
+
+def test_the_wire_meter_names_its_interface() -> None:
+    assert WireMeter("veth-x").interface == "veth-x"
