@@ -233,3 +233,16 @@ def test_a_run_that_owed_nothing_or_received_no_stream_is_told(
     values: dict[str, float], reasons: list[str]
 ) -> None:
     assert validity_reasons(_metrics(**values), pd.DataFrame(), WINDOW) == reasons
+
+
+def test_a_generator_with_one_reading_or_none_in_the_window_adds_no_cpu() -> None:
+    rows = [
+        _process(2, "generator-0", 1.0),
+        _process(4, "generator-0", 2.0),  # 1 s
+        _process(3, "generator-1", 7.0),  # one reading: nothing
+        _process(1, "generator-2", 7.0),  # before load only: nothing
+    ]
+    got = _values(generator_metrics(_data(rows), WINDOW, sent=500, delivered=500))
+    assert got[GENERATOR.cpu_core_s] == (1.0, 3)
+    assert got[GENERATOR.cpu_core_s_per_1k_msgs] == (1.0, 1_000)
+    assert got[GENERATOR.cpu_pct_max] == (0.0, 3)  # no 5 s span anywhere
