@@ -34,7 +34,7 @@ def run_command(args: argparse.Namespace) -> int:
 
         scenario, gate = prepare_run(args)  # the claims checked with the scenario, before load
     else:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario, args.backend)
     profile = Path(args.profile) if args.profile else None
     if profile is not None and not profile.is_file():
         raise BadInput("--profile", "", str(profile), "must be an existing usage profile file")

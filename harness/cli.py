@@ -44,6 +44,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return report_command(args)
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from harness.compare_command import compare_command
+
+    return compare_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imbench",
@@ -54,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write results/<run-id>/")
     run.add_argument(
         "scenario", help="scenario file (TOML), e.g. workloads/scenarios/quickstart.toml"
+    )
+    run.add_argument(
+        "--backend",
+        metavar="NAME",
+        default=None,
+        help="run the scenario against this messaging backend instead of its [scenario] backend "
+        "(embedded, ...); the scenario's [backend.NAME] table holds its options",
     )
     run.add_argument(
         "--results-dir", default="results", help="where run folders go (default: results)"
@@ -102,9 +115,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(func=_cmd_report)
 
+    _add_compare(sub)
+
     _register_cost_commands(sub)
     claims_commands.register(sub)
     return parser
+
+
+def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    compare = sub.add_parser(
+        "compare",
+        help="stored runs side by side in one table: latency, delivery, backend CPU, RSS, wire, "
+        "storage, self-hosted cost per concurrent user",
+    )
+    compare.add_argument(
+        "first", metavar="RUN", help="run folder, or run id (prefix) under --results-dir"
+    )
+    compare.add_argument("others", metavar="RUN", nargs="+", help="the runs to set beside it")
+    compare.add_argument("--results-dir", default="results")
+    compare.add_argument(
+        "--profile",
+        default=None,
+        help="usage profile (TOML) for the self-hosted costs (default: the shipped profile)",
+    )
+    compare.add_argument("--csv", default=None, metavar="PATH", help="also write the table as CSV")
+    compare.add_argument("--json", default=None, metavar="PATH", help="also write it as JSON")
+    compare.set_defaults(func=_cmd_compare)
 
 
 def _register_cost_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -21,6 +21,7 @@ from harness.analysis import Window
 from harness.backends import Endpoint
 from harness.children import Child, ProcessScope
 from harness.drivers.messaging_config import DriverConfig
+from harness.kernel.directory import Directory
 from harness.kernel.records import MediaProgress, MessagingProgress
 from harness.layout import layout_slots, media_shares, split_slots
 from harness.scenario import Scenario
@@ -99,6 +100,7 @@ def start_generators(
     scope: ProcessScope,
     scenario: Scenario,
     endpoints: dict[str, Endpoint],
+    directory: Directory | None,
     window: Window,
     files: DriverFiles,
     web_port: int | None,
@@ -108,9 +110,8 @@ def start_generators(
     """Start every load generator the scenario needs: messaging first, then media."""
     generators = []
     if scenario.workloads:
-        generators += _start_messaging(
-            scope, scenario, endpoints["backend"], window, files, web_port
-        )
+        assert directory is not None, "messaging needs the backend's directory"
+        generators += _start_messaging(scope, scenario, directory, window, files, web_port)
     if scenario.media:
         generators += _start_media(
             scope, scenario, endpoints["sfu"], window, files, client_host, media_options or {}
@@ -121,7 +122,7 @@ def start_generators(
 def _start_messaging(
     scope: ProcessScope,
     scenario: Scenario,
-    endpoint: Endpoint,
+    directory: Directory,
     window: Window,
     files: DriverFiles,
     web_port: int | None,
@@ -131,8 +132,7 @@ def _start_messaging(
     for index, slots in enumerate(parts):
         config = DriverConfig(
             generator=index,
-            host=endpoint.host,
-            port=endpoint.port,
+            directory=directory,
             slots=tuple(slots),
             ramp_s=scenario.ramp_s,
             start_ns=window.load_start_ns,
@@ -142,9 +142,15 @@ def _start_messaging(
             raw_dir=str(files.raw_dir),
             web_port=web_port if index == 0 else None,
         )
-        text = config.to_json()
         generators.append(
-            _spawn(scope, f"generator-{index}", "harness.drivers.locust_driver", text, text, files)
+            _spawn(
+                scope,
+                f"generator-{index}",
+                "harness.drivers.locust_driver",
+                config.to_json(),
+                config.public_json(),
+                files,
+            )
         )
     return generators
 

@@ -105,3 +105,30 @@ def media_targets_mbps(scenario: Scenario) -> dict[int, float]:
         g: scenario.media[share.workload].bitrate_mbps
         for g, share in enumerate(media_shares(scenario))
     }
+
+
+@dataclass(frozen=True)
+class Population:
+    """The messaging users a backend must provision: every user, the chat pairs, the rooms."""
+
+    users: tuple[int, ...]
+    pairs: tuple[tuple[int, int], ...]
+    """Chat partners (low, high), each pair once."""
+    rooms: dict[int, tuple[int, ...]]
+    """Group room index -> its members."""
+
+
+def population(scenario: Scenario) -> Population:
+    slots = layout_slots(scenario)
+    pairs = sorted(
+        {tuple(sorted((s.user, s.target))) for s in slots if s.kind == records.KIND_CHAT}
+    )
+    rooms: dict[int, list[int]] = {}
+    for s in slots:
+        if s.kind == records.KIND_GROUP:
+            rooms.setdefault(s.target, []).append(s.user)
+    return Population(
+        users=tuple(s.user for s in slots),
+        pairs=tuple((a, b) for a, b in pairs),
+        rooms={room: tuple(members) for room, members in rooms.items()},
+    )

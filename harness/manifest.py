@@ -132,6 +132,10 @@ class Manifest:
     turn_relay: dict[str, int] | None = None
     private_dir: str | None = None
     """Where the run kept credentials while it ran (outside results/; removed when it ends)."""
+    provision: dict[str, Any] | None = None
+    """What the messaging backend was given: users, rooms, seconds it took, client, TLS."""
+    unavailable: dict[str, str] = field(default_factory=dict)
+    """Registered metrics the messaging backend cannot produce, with the reason (summary: n/a)."""
     schema: str = SCHEMA
 
     def to_json(self) -> dict[str, Any]:

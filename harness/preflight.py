@@ -31,11 +31,24 @@ def problems(scenario: Scenario, netns_ok: bool | None = None) -> list[Problem]:
         )
     on_loopback = scenario.network_mode == "loopback" or not can_netns
     for choice in chosen_backends(scenario):
-        backend = create_backend(choice.name)
+        backend = create_backend(choice.name, choice.options)
         value: object = True if choice.field == "media.turn" else choice.name
         missing = backend.missing()
         if missing is not None:
             found.append(Problem(source, choice.field, value, f"is not installed here: {missing}"))
+        if (
+            choice.source == "backend"
+            and scenario.tls
+            and not getattr(backend, "serves_tls", False)
+        ):
+            found.append(
+                Problem(
+                    source,
+                    "network.tls",
+                    True,
+                    f"{choice.name} is not run behind TLS by imbench; set tls = false",
+                )
+            )
         if backend.needs_namespace and on_loopback:
             found.append(
                 Problem(

@@ -27,15 +27,23 @@ from typing import Any, TextIO
 
 from harness.abandoned import settle_abandoned
 from harness.analysis import Window
-from harness.backends import Backend, BackendContext, Endpoint, chosen_backends, create_backend
+from harness.backends import (
+    Backend,
+    BackendContext,
+    Endpoint,
+    MessagingBackend,
+    chosen_backends,
+    create_backend,
+)
 from harness.children import ProcessScope
 from harness.finalize import RunResult, RunState, finalize_run, window_marks
 from harness.generators import DriverFiles, Generator, start_generators, stop_generators
 from harness.kernel import records
+from harness.kernel.directory import Directory
 from harness.kernel.errors import BackendFailure, HarnessCrash, ImbenchError
 from harness.kernel.records import RecordFile
 from harness.kernel.status import RunStatus
-from harness.layout import media_targets_mbps
+from harness.layout import media_targets_mbps, population
 from harness.manifest import (
     MEASUREMENT_METHODS,
     Manifest,
@@ -84,7 +92,7 @@ def execute(scenario: Scenario, options: RunOptions) -> RunResult:
 
 def create_backends(scenario: Scenario) -> dict[str, Backend]:
     """The servers a scenario needs, by meter source: `backend` (messaging), `sfu` (media), `turn`."""
-    return {c.source: create_backend(c.name) for c in chosen_backends(scenario)}
+    return {c.source: create_backend(c.name, c.options) for c in chosen_backends(scenario)}
 
 
 def media_driver_options(scenario: Scenario, backends: dict[str, Backend]) -> dict[str, Any]:
@@ -229,14 +237,35 @@ class _Session:
         self.sampler.sample_once()
         endpoints = await self._start_backends()
         self.sampler_task = asyncio.create_task(self.sampler.run(self.sampler_stop))
+        directory = await self._provision()
         if await _wait_or(self.interrupted, SETTLE_S):
             return
-        await self._load(endpoints)
+        await self._load(endpoints, directory)
+
+    async def _provision(self) -> Directory | None:
+        """Create the messaging users and rooms on the started backend (timed in the manifest)."""
+        backend = self.backends.get("backend")
+        if backend is None:
+            return None
+        assert isinstance(backend, MessagingBackend), f"{backend.name} is not a messaging backend"
+        started_ns = time.monotonic_ns()
+        directory = await backend.provision(population(self.scenario))
+        self.manifest.provision = {
+            "users": len(directory.users) or sum(w.users for w in self.scenario.workloads),
+            "rooms": len(directory.rooms),
+            "seconds": round((time.monotonic_ns() - started_ns) / 1e9, 3),
+            "client": directory.client,
+            "tls": directory.tls,
+        }
+        self.manifest.unavailable = backend.unavailable()
+        self.folder.write_manifest(self.manifest.to_json())
+        return directory
 
     async def _start_backends(self) -> dict[str, Endpoint]:
         assert self.net is not None and self.sampler is not None
         endpoints = {}
         data_paths = []
+        probes: list[Callable[[], int]] = []
         for source, backend in self.backends.items():
             _say(
                 self.opt,
@@ -254,7 +283,9 @@ class _Session:
             endpoints[source] = await backend.start(ctx)
             self.sampler.add_process(source, [c.pid for c in backend.processes()])
             data_paths += backend.data_paths()
-        self.sampler.storage = StorageMeter(data_paths)
+            # optional hook: storage a backend measures itself (a database's own size)
+            probes += getattr(backend, "storage_probes", list)()
+        self.sampler.storage = StorageMeter(data_paths, probes)
         if "backend" in endpoints and "sfu" in endpoints:
             self._meter_messaging_port(endpoints["backend"].port)
         return endpoints
@@ -274,7 +305,7 @@ class _Session:
         )
         methods["wire_messaging_port"] = port
 
-    async def _load(self, endpoints: dict[str, Endpoint]) -> None:
+    async def _load(self, endpoints: dict[str, Endpoint], directory: Directory | None) -> None:
         sc = self.scenario
         load_start_ns = time.monotonic_ns() + int(DRIVER_STARTUP_S * 1e9)
         send_stop_ns = load_start_ns + int((sc.ramp_s + sc.duration_s) * 1e9)
@@ -288,6 +319,7 @@ class _Session:
             self.scope,
             sc,
             endpoints,
+            directory,
             window,
             files,
             self.opt.locust_web_port,

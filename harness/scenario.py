@@ -7,7 +7,7 @@ installed binaries) are not made here: parsing is pure.
 
     [scenario]
     name = "quickstart"
-    backend = "embedded"          # messaging backend: KNOWN_BACKENDS
+    backend = "embedded"          # messaging backend: KNOWN_BACKENDS (`imbench run --backend` overrides)
     duration_s = 45               # steady load after the ramp
     ramp_s = 10                   # users connect evenly over this time
     drain_s = 3                   # after the last send, receivers keep listening this long
@@ -15,6 +15,10 @@ installed binaries) are not made here: parsing is pure.
 
     [network]
     mode = "auto"                 # auto | netns | loopback
+    tls = false                   # true: the messaging backend serves TLS (a certificate made for the run)
+
+    [backend.mosquitto]           # options of one backend (harness.backend_options), a table per backend
+    qos = 1
 
     [generators]
     processes = 1                 # Locust processes sharing the messaging users
@@ -52,14 +56,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness.backend_options import options_for, parse_backend_options
 from harness.kernel.config import Fields, read_toml
+from harness.kernel.errors import BadInput
 from harness.kernel.payload import MAX_PAYLOAD_BYTES, PAYLOAD_DISTRIBUTIONS, Payload
 
 KNOWN_BACKENDS = ("embedded",)
+"""Messaging backends a scenario may name (each has a module in harness.backends)."""
 KNOWN_MEDIA_BACKENDS = ("embedded-sfu", "janus")
 NETWORK_MODES = ("auto", "netns", "loopback")
 MESSAGING_KINDS = ("chat", "group")
@@ -122,26 +129,63 @@ class Scenario:
     media_backend: str = "embedded-sfu"
     turn: bool = False
     """Media peers reach the SFU only through a coturn relay (relay-only ICE)."""
+    tls: bool = False
+    """The messaging backend serves TLS with a certificate generated for the run."""
+    backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """`[backend.<name>]` tables as given (validated, defaults filled in), by backend name."""
     source: str = ""
 
     @property
     def total_users(self) -> int:
         return sum(w.users for w in self.workloads) + sum(m.peers for m in self.media)
 
+    def options(self, backend: str | None = None) -> dict[str, Any]:
+        """The options `backend` (default: the messaging backend) runs with, defaults filled in."""
+        return options_for(self.backend_options, backend or self.backend)
+
     def resolved(self) -> dict[str, Any]:
         """The scenario as the run understood it (defaults filled in), for the manifest."""
         data = asdict(self)
         data.pop("source")
+        data["backend_options"] = {self.backend: self.options()}
         return data
 
+    def workload_identity(self) -> dict[str, Any]:
+        """What the simulated users do, and for how long: the scenario's identity for comparison.
+
+        Not which server they do it against (backend, its options, the SFU, TURN), nor how the
+        network and generators are set up (TLS, namespace or loopback, processes), nor the name:
+        the same scenario run against five backends, or with and without TLS, is one scenario."""
+        return {
+            "duration_s": self.duration_s,
+            "ramp_s": self.ramp_s,
+            "drain_s": self.drain_s,
+            "seed": self.seed,
+            "workloads": [asdict(w) for w in self.workloads],
+            "media": [asdict(m) for m in self.media],
+        }
+
     def sha256(self) -> str:
-        canonical = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        """The hash of `workload_identity` (the manifest's `scenario_sha256`)."""
+        canonical = json.dumps(self.workload_identity(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    def with_backend(self, name: str, field_name: str = "--backend") -> Scenario:
+        """The same scenario against messaging backend `name` (`imbench run --backend NAME`)."""
+        if name not in KNOWN_BACKENDS:
+            accepted = f"one of: {', '.join(KNOWN_BACKENDS)}"
+            raise BadInput(self.source, field_name, name, f"must be {accepted}")
+        if not self.workloads:
+            accepted = "a scenario with chat or group workloads (this one has none)"
+            raise BadInput(self.source, field_name, name, f"needs {accepted}")
+        return replace(self, backend=name)
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raise one BadInput naming every problem in it."""
-    return parse_scenario(read_toml(path, exact=False), str(path))
+
+def load_scenario(path: str | Path, backend: str | None = None) -> Scenario:
+    """Read and validate a scenario file; raise one BadInput naming every problem in it.
+    `backend` runs it against that messaging backend instead (`imbench run --backend`)."""
+    scenario = parse_scenario(read_toml(path, exact=False), str(path))
+    return scenario.with_backend(backend) if backend else scenario
 
 
 def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -159,6 +203,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     seed = head.integer("seed", 1)
     head.done()
     network_mode = network.choice("mode", NETWORK_MODES, "auto")
+    tls = network.flag("tls", False)
     network.done()
     processes = generators.integer("processes", 1, minimum=1)
     generators.done()
@@ -179,6 +224,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
         and processes > sum(w.users for w in workloads)
     ):
         generators.bad("processes", processes, "must not exceed the total users")
+    backend_options = parse_backend_options(top, KNOWN_BACKENDS)
     top.finish()
     return Scenario(
         name=name,
@@ -193,6 +239,8 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
         media=media,
         media_backend=media_backend,
         turn=turn,
+        tls=tls,
+        backend_options=backend_options,
         source=source,
     )
 

@@ -173,7 +173,7 @@ class RunFolder:
             self.read_stats(notes),
             tables_media["media_streams.parquet"],
             tables_media["media_joins.parquet"],
-            tuple(notes),
+            notes=tuple(notes),
         )
 
     def finalize_tables(self, data: RunData) -> None:

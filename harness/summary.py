@@ -298,9 +298,10 @@ def summary_document(
         media_backend=manifest.get("media_backend", {}).get("name", "none"),
         net_method=manifest["methods"]["net_method"],
         load_window_s=round((window.end_ns - window.load_start_ns) / 1e9, 3),
-        metrics=metrics,
+        metrics={k: v for k, v in metrics.items() if k not in manifest.get("unavailable", {})},
         media_under_target=tuple(under_target or ()),
         notes=tuple(notes or ()),
+        unavailable=dict(manifest.get("unavailable", {})),
     )
 
 

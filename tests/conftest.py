@@ -105,14 +105,13 @@ WRAPPERS = ("nsenter", "setpriv", "unshare")
 
 
 def run_processes(marker: str) -> list[psutil.Process]:
-    """Backend or generator processes of runs whose folder or command line mentions `marker` (e.g.
-    a results dir): a run gives each of its processes IMBENCH_RUN=<run folder>."""
+    """Processes of runs whose folder or command line mentions `marker` (e.g. a results dir): a
+    run gives each of its processes IMBENCH_RUN=<run folder>, and every daemon a backend starts
+    (PostgreSQL's workers, a beam VM) inherits it."""
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         argv = proc.info["cmdline"] or []
         cmdline = " ".join(argv)
-        if "embedded_server" not in cmdline and "locust_driver" not in cmdline:
-            continue
         if argv and Path(argv[0]).name in WRAPPERS:
             continue  # the run's own nsenter in front of the program, not the program
         try:

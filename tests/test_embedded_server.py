@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -15,9 +16,9 @@ import pytest
 from workloads.wsclient import WebSocket, WebSocketClosed
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
-    data = tmp_path / "data"
+@contextlib.contextmanager
+def start_server(data: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """The embedded server as a real process on loopback, keeping its data in `data`."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -31,12 +32,21 @@ def server(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert line.startswith("READY 127.0.0.1:"), line
-    yield int(line.rsplit(":", 1)[1]), data, proc
-    proc.terminate()
-    proc.wait(10)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("READY 127.0.0.1:"), line
+        yield int(line.rsplit(":", 1)[1]), proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
+    data = tmp_path / "data"
+    with start_server(data) as (port, proc):
+        yield port, data, proc
 
 
 def next_msg(ws: WebSocket) -> dict[str, object]:
@@ -117,3 +127,13 @@ def test_history_survives_a_restart_in_sqlite_wal(
     db = sqlite3.connect(data / "messages.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM messages WHERE room='r1'").fetchone()[0] == 3
+    db.close()
+
+    with start_server(data) as (again, _):  # a new server process on the same data dir
+        ws = login(again, "u5")
+        ws.send_text(b'{"op":"join","room":"r1"}')
+        next_msg(ws)
+        ws.send_text(b'{"op":"history","room":"r1","limit":5}')
+        history = next_msg(ws)["messages"]
+        assert [m["seq"] for m in history] == [0, 1, 2]  # type: ignore[index, union-attr]
+        assert {m["body"] for m in history} == {"b" * 50}  # type: ignore[index, union-attr]

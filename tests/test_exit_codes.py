@@ -277,7 +277,7 @@ def test_an_exception_inside_imbench_run_is_a_harness_error_with_its_status_reco
 ) -> None:
     from harness import run
 
-    async def explode(self: object, endpoints: object) -> None:
+    async def explode(self: object, *args: object) -> None:
         raise RuntimeError("injected harness fault")
 
     monkeypatch.setattr(run._Session, "_load", explode)

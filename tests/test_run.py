@@ -46,13 +46,16 @@ def pcap_bytes(path: Path) -> int:
 class VethCapture:
     """tcpdump on the run's veth, started from the run's on_network_ready hook."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, snaplen: int = 0) -> None:
         self.path = path
+        self.snaplen = snaplen
+        """Bytes kept of each frame (0: all); a frame's original length is kept whatever it is."""
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, net: TestNetwork) -> None:
+        argv = ["tcpdump", "-i", net.meter_interface, "-n", "-U", "-s", str(self.snaplen)]
         self.proc = subprocess.Popen(
-            ["tcpdump", "-i", net.meter_interface, "-n", "-U", "-w", str(self.path)],
+            [*argv, "-w", str(self.path)],
             stderr=subprocess.PIPE,
         )
         assert self.proc.stderr is not None
@@ -136,6 +139,9 @@ def test_a_loopback_run_with_two_generators_says_its_figures_are_approximate(
     )
     assert shown.returncode == exitcodes.OK
     assert "status   ok" in shown.stdout and "delivery ratio" in shown.stdout
+    network = next(line for line in shown.stdout.splitlines() if line.startswith("network  "))
+    assert network.startswith("network  loopback-shared (approximate: measured on shared loopback")
+    assert "so its figures are approximate" in network
 
 
 def _only_run(results: Path) -> Path:
@@ -210,7 +216,7 @@ def test_locust_web_ui_serves_its_own_request_stats_during_a_run(
     ), seen
     run = _only_run(tmp_path / "results")
     locust_stats = json.loads((run / "raw" / "locust-0.json").read_text())
-    assert locust_stats["WS chat.recv"]["num_requests"] > 0
+    assert locust_stats["embedded-ws chat.recv"]["num_requests"] > 0
 
 
 def pcap_tcp_port_bytes(path: Path, port: int) -> int:

@@ -1,7 +1,8 @@
 """What simulated messaging users do: 1:1 chat pairs and group rooms, as Locust users.
 
-Each user opens one WebSocket to the backend, says hello, joins its room (group), then sends on an
-open-loop Poisson schedule until the send window closes, and keeps receiving until the run ends.
+Each user opens one connection to the backend through the backend's protocol client
+(workloads.clients: connect, log in, join its room), then sends on an open-loop Poisson schedule
+until the send window closes, and keeps receiving until the run ends.
 Every message carries the sender's sequence id and a send timestamp (`time.monotonic_ns()`), so
 the receiver records end-to-end latency; loss, duplicates and reordering are counted afterwards.
 
@@ -15,18 +16,18 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import gevent
-import orjson
 from locust import User, task
 
 from harness.kernel import records
+from harness.kernel.directory import Directory
 from harness.kernel.records import RecordFile
 from harness.kernel.slots import Slot
+from workloads.clients.base import ClientError, open_client
 from workloads.payload import PayloadMaker
 from workloads.schedule import PoissonSchedule
-from workloads.wsclient import WebSocket, WebSocketClosed
 
 
 @dataclass
@@ -53,8 +54,7 @@ class Tally:
 class Plan:
     """Everything the users of one generator process need; built by the driver."""
 
-    host: str
-    port: int
+    directory: Directory
     send_stop_ns: int
     end_ns: int
     seed: int
@@ -76,36 +76,16 @@ class MessagingUser(User):
         self.rng = random.Random(plan.seed * 1_000_003 + self.slot.user)
         self.payload = PayloadMaker(self.slot.payload, self.rng)
         plan.tally.event(self.slot, records.EVENT_CONNECT)
+        self.client = open_client(plan.directory, self.slot)
         try:
-            self.ws = WebSocket.connect(plan.host, plan.port, "/")
-            self._handshake()
-        except (OSError, WebSocketClosed, ValueError) as exc:
+            self.client.connect()
+        except ClientError as exc:
             self.closed = True
-            plan.tally.event(self.slot, records.EVENT_ERROR, f"connect: {exc}")
+            plan.tally.event(self.slot, records.EVENT_ERROR, str(exc))
             return
         plan.tally.connected += 1
         plan.tally.event(self.slot, records.EVENT_READY)
         self.receiver = gevent.spawn(self._receive)
-
-    def _handshake(self) -> None:
-        self.ws.send_text(orjson.dumps({"op": "hello", "user": f"u{self.slot.user}"}))
-        self._await_op(b"ready")
-        if self.kind == records.KIND_GROUP:
-            self.ws.send_text(orjson.dumps({"op": "join", "room": f"r{self.slot.target}"}))
-            self._await_op(b"joined")
-
-    def _await_op(self, op: bytes) -> None:
-        for batch in self.ws.messages():
-            for payload in batch:
-                msg = orjson.loads(payload)
-                if msg.get("op") == op.decode():
-                    return
-                raise ValueError(f"expected {op.decode()!r}, got {payload[:120]!r}")
-
-    def _envelope_prefix(self) -> str:
-        if self.kind == records.KIND_GROUP:
-            return f'{{"op":"send","room":"r{self.slot.target}","seq":'
-        return f'{{"op":"send","to":"u{self.slot.target}","seq":'
 
     @task
     def converse(self) -> None:
@@ -113,10 +93,11 @@ class MessagingUser(User):
         plan, slot, tally = self.plan, self.slot, self.plan.tally
         if not self.closed:
             schedule = PoissonSchedule(slot.rate_hz, time.monotonic_ns(), self.rng)
-            prefix = self._envelope_prefix()
+            send = self.client.send
             seq = 0
             fire = self.environment.events.request.fire
             name = f"{records.KIND_NAMES[self.kind]}.send"
+            request_type = self.plan.directory.client
             while not self.closed:
                 due = schedule.advance()
                 if due >= plan.send_stop_ns:
@@ -127,11 +108,10 @@ class MessagingUser(User):
                 seq += 1
                 body = self.payload.body()
                 now = time.monotonic_ns()
-                text = f'{prefix}{seq},"ts":{now},"body":"{body}"}}'
                 try:
-                    frame_bytes = self.ws.send_text(text.encode())
-                except WebSocketClosed as exc:
-                    self._lost_connection(f"send: {exc}")
+                    frame_bytes = send(seq, now, body)
+                except ClientError as exc:
+                    self._lost_connection(str(exc))
                     break
                 lag = now - due
                 if lag > tally.send_lag_max_ns:
@@ -141,7 +121,7 @@ class MessagingUser(User):
                 )
                 tally.sent_count += 1
                 fire(
-                    request_type="WS",
+                    request_type=request_type,
                     name=name,
                     response_time=(time.monotonic_ns() - now) / 1e6,
                     response_length=frame_bytes,
@@ -155,35 +135,31 @@ class MessagingUser(User):
         tally, user = self.plan.tally, self.slot.user
         fire = self.environment.events.request.fire
         names = {records.KIND_CHAT: "chat.recv", records.KIND_GROUP: "group.recv"}
+        request_type = self.plan.directory.client
         try:
-            for batch in self.ws.messages():
+            for batch in self.client.deliveries():
                 now = time.monotonic_ns()
-                for payload in batch:
-                    msg: dict[str, Any] = orjson.loads(payload)
-                    if msg.get("op") != "msg":
-                        continue
-                    room = msg.get("room")
-                    kind = records.KIND_GROUP if room is not None else records.KIND_CHAT
-                    target = int(room[1:]) if room is not None else -1
-                    send_ns = int(msg["ts"])
-                    size = len(msg["body"])
-                    tally.recv.rows.append(
-                        (now, user, int(msg["from"][1:]), kind, target, msg["seq"], send_ns, size)
-                    )
+                for sender, kind, target, seq, send_ns, size in batch:
+                    if sender == user:
+                        continue  # the client drops echoes; never count one
+                    tally.recv.rows.append((now, user, sender, kind, target, seq, send_ns, size))
                     latency_us = (now - send_ns) // 1000
                     tally.latencies_us.append(latency_us)
                     tally.recv_count += 1
                     fire(
-                        request_type="WS",
+                        request_type=request_type,
                         name=names[kind],
                         response_time=latency_us / 1000,
                         response_length=size,
                         exception=None,
                         context=None,
                     )
-        except WebSocketClosed as exc:
+        except ClientError as exc:
             if not self.closed:
-                self._lost_connection(f"receive: {exc}")
+                self._lost_connection(str(exc))
+            return
+        if not self.closed:
+            self._lost_connection("receive: the connection closed")
 
     def _lost_connection(self, why: str) -> None:
         if self.closed:
@@ -199,8 +175,8 @@ class MessagingUser(User):
         self.closed = True
         if hasattr(self, "receiver"):
             self.receiver.kill(block=False)
-        if hasattr(self, "ws"):
-            self.ws.close()
+        if hasattr(self, "client"):
+            self.client.close()
         if was_open:
             self.plan.tally.connected -= 1
             self.plan.tally.event(self.slot, records.EVENT_STOP)

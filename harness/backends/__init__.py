@@ -11,12 +11,14 @@ optional dependency breaks only that backend.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from harness.children import Child, ProcessScope
+from harness.kernel.directory import Directory
+from harness.layout import Population
 from harness.network import TestNetwork
 from harness.scenario import Scenario
 
@@ -89,6 +91,23 @@ class Backend(Protocol):
         ...
 
 
+@runtime_checkable
+class MessagingBackend(Backend, Protocol):
+    """A backend the chat and group workloads run against (the scenario's `backend`)."""
+
+    serves_tls: bool
+    """True when `[network] tls = true` is supported (the backend serves TLS with ctx's cert)."""
+
+    async def provision(self, population: Population) -> Directory:
+        """Create the run's users and rooms on the started server, in bulk, by the fastest path
+        it supports; answer with what the protocol clients need (accounts, room ids, options)."""
+        ...
+
+    def unavailable(self) -> dict[str, str]:
+        """Registered metrics this backend cannot produce, with the reason (summary: n/a)."""
+        ...
+
+
 MODULES = {
     "embedded": "harness.backends.embedded",
     "embedded-sfu": "harness.backends.embedded_media",
@@ -97,9 +116,10 @@ MODULES = {
 }
 
 
-def create_backend(name: str) -> Backend:
+def create_backend(name: str, options: Mapping[str, Any] | None = None) -> Backend:
+    """The adapter for backend `name`, configured by its `[backend.<name>]` options."""
     module = importlib.import_module(MODULES[name])
-    backend: Backend = module.create()
+    backend: Backend = module.create(dict(options or {}))
     return backend
 
 
@@ -110,15 +130,19 @@ class BackendChoice:
     source: str
     field: str
     name: str
+    options: dict[str, Any]
 
 
 def chosen_backends(scenario: Scenario) -> list[BackendChoice]:
     """`backend` (messaging), `sfu` (media), `turn` (relay), as the scenario asks for them."""
     chosen = []
     if scenario.workloads:
-        chosen.append(BackendChoice("backend", "scenario.backend", scenario.backend))
+        chosen.append(
+            BackendChoice("backend", "scenario.backend", scenario.backend, scenario.options())
+        )
     if scenario.media:
-        chosen.append(BackendChoice("sfu", "media.backend", scenario.media_backend))
+        sfu = scenario.media_backend
+        chosen.append(BackendChoice("sfu", "media.backend", sfu, scenario.options(sfu)))
         if scenario.turn:
-            chosen.append(BackendChoice("turn", "media.turn", "coturn"))
+            chosen.append(BackendChoice("turn", "media.turn", "coturn", {}))
     return chosen

@@ -246,5 +246,5 @@ def _listening(log_text: str, marker: str) -> bool:
     return any("UDP" in line and marker in line for line in log_text.splitlines())
 
 
-def create() -> CoturnBackend:
+def create(options: dict[str, Any] | None = None) -> CoturnBackend:
     return CoturnBackend()

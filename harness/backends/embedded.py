@@ -18,7 +18,9 @@ from typing import Any
 from harness import __version__
 from harness.backends import BackendContext, Endpoint
 from harness.backends.process import ServerProcess, read_ready_line
+from harness.kernel.directory import Directory
 from harness.kernel.errors import BadInput
+from harness.layout import Population
 
 READY_TIMEOUT_S = 20.0
 EXTRA_WORK_ENV = "IMBENCH_EMBEDDED_EXTRA_WORK_US"
@@ -37,10 +39,12 @@ def extra_work_per_msg_us(environ: Mapping[str, str] = os.environ) -> int:
 
 class EmbeddedBackend(ServerProcess):
     name = "embedded"
+    serves_tls = False
 
     def __init__(self) -> None:
         self._children = []
         self._data_dir: Path | None = None
+        self._endpoint: Endpoint | None = None
         self.extra_work_per_msg_us = extra_work_per_msg_us()
 
     def missing(self) -> str | None:
@@ -80,11 +84,20 @@ class EmbeddedBackend(ServerProcess):
         self._children = [server]
         bound = await read_ready_line(server, "READY", READY_TIMEOUT_S)
         host, _, port = bound.rpartition(":")
-        return Endpoint(host, int(port), "embedded-ws")
+        self._endpoint = Endpoint(host, int(port), "embedded-ws")
+        return self._endpoint
+
+    async def provision(self, population: Population) -> Directory:
+        """Nothing to create: a user is whoever says hello as `u<index>`, a room is `r<index>`."""
+        assert self._endpoint is not None, "provision() before start()"
+        return Directory("embedded-ws", self._endpoint.host, self._endpoint.port)
+
+    def unavailable(self) -> dict[str, str]:
+        return {}
 
     def data_paths(self) -> list[Path]:
         return [self._data_dir] if self._data_dir else []
 
 
-def create() -> EmbeddedBackend:
+def create(options: dict[str, Any] | None = None) -> EmbeddedBackend:
     return EmbeddedBackend()

@@ -88,5 +88,5 @@ class SfuProcess:
         self.scope.close()
 
 
-def create() -> EmbeddedSfuBackend:
+def create(options: dict[str, Any] | None = None) -> EmbeddedSfuBackend:
     return EmbeddedSfuBackend()

@@ -223,5 +223,5 @@ class JanusBackend(ServerProcess):
         return [self._data_dir] if self._data_dir else []
 
 
-def create() -> JanusBackend:
+def create(options: dict[str, Any] | None = None) -> JanusBackend:
     return JanusBackend()

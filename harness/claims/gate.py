@@ -121,7 +121,7 @@ def prepare_run(args: argparse.Namespace) -> tuple[Scenario, Gate | None]:
     problems: list[Problem] = []
     scenario: Scenario | None = None
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario, args.backend)
         problems += preflight.problems(scenario)
     except BadInput as exc:
         problems += exc.problems

@@ -104,9 +104,7 @@ def run(config: DriverConfig) -> int:
     slots: dict[int, deque[Slot]] = {}
     for slot in config.slots:
         slots.setdefault(slot.kind, deque()).append(slot)
-    plan = Plan(
-        config.host, config.port, config.send_stop_ns, config.end_ns, config.seed, tally, slots
-    )
+    plan = Plan(config.directory, config.send_stop_ns, config.end_ns, config.seed, tally, slots)
     env = Environment(user_classes=bind_user_classes(plan), events=events)
     runner = env.create_local_runner()
     if config.web_port is not None:

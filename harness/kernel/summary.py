@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from harness.kernel.errors import BadInput, Problem
 from harness.kernel.figures import Figure, json_number, parse_figure
-from harness.kernel.metrics import lookup
+from harness.kernel.metrics import UnknownMetric, lookup
 from harness.kernel.status import RunStatus
 
 SCHEMA = "imbench.summary/1"
@@ -55,12 +55,22 @@ class Summary:
     notes: tuple[str, ...] = ()
     """What the figures left out without changing the status: raw record lines dropped (torn
     by a writer killed mid-line, or malformed), per file; never read with an altered value."""
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    """Registered metrics this run's backend cannot produce, each with the reason (shown n/a):
+    e.g. storage per stored message on a backend that keeps no history (`no_history`)."""
 
     def __post_init__(self) -> None:
         for name, figure in self.metrics.items():
             if name != figure.name:
                 raise ValueError(f"metrics[{name!r}] holds the figure of {figure.name!r}")
+        for name in self.unavailable:
+            lookup(name)
+            if name in self.metrics:
+                raise ValueError(f"{name!r} is both a figure and unavailable")
         object.__setattr__(self, "metrics", MappingProxyType(dict(sorted(self.metrics.items()))))
+        object.__setattr__(
+            self, "unavailable", MappingProxyType(dict(sorted(self.unavailable.items())))
+        )
 
     def figure(self, name: str) -> Figure | None:
         """The run's figure of a registered metric, None when the run did not produce it; a
@@ -81,6 +91,7 @@ class Summary:
             "net_method": self.net_method,
             "load_window_s": self.load_window_s,
             "metrics": {name: figure.to_json() for name, figure in self.metrics.items()},
+            "unavailable": dict(self.unavailable),
             "media_under_target": [
                 {
                     "peer": u.peer,
@@ -139,6 +150,7 @@ def parse_summary(data: object, source: str) -> Summary:
     load_window_s = fields.number("load_window_s", "seconds (a number)")
     metrics = _metrics(fields, data.get("metrics"))
     under = _under_target(fields, data.get("media_under_target", []))
+    unavailable = _unavailable(fields, data.get("unavailable", {}), metrics)
     if fields.problems or status is None:
         raise BadInput.of(fields.problems)
     return Summary(
@@ -154,7 +166,27 @@ def parse_summary(data: object, source: str) -> Summary:
         metrics=metrics,
         media_under_target=under,
         notes=tuple(notes),
+        unavailable=unavailable,
     )
+
+
+def _unavailable(fields: _Fields, raw: object, metrics: Mapping[str, Figure]) -> dict[str, str]:
+    accepted = "an object of registered metric name -> the reason the run cannot produce it"
+    if not isinstance(raw, Mapping):
+        fields.problem("unavailable", raw, accepted)
+        return {}
+    out = {}
+    for name, reason in raw.items():
+        try:
+            lookup(str(name))
+        except UnknownMetric as exc:
+            fields.problem(f"unavailable.{name}", reason, str(exc))
+            continue
+        if not isinstance(reason, str) or not reason or name in metrics:
+            fields.problem(f"unavailable.{name}", reason, accepted + " (and not also a figure)")
+            continue
+        out[str(name)] = reason
+    return out
 
 
 class _Fields:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.report.comparison import comparison_table
+from harness.report.comparison import comparison_sections
 from harness.report.costs import RunCosts, cost_blocks
 from harness.report.document import Block, Report, Section
 from harness.report.facts import facts_blocks
@@ -59,8 +59,7 @@ def build_report(
         title = f"imbench report — {len(runs)} runs compared"
     sections: list[Section] = []
     if len(runs) > 1:
-        table = comparison_table([r.summary for r in runs])
-        sections.append(Section("compare", "Runs side by side", (table,)))
+        sections += comparison_sections(runs, costs)
     for i, (run, cost) in enumerate(zip(runs, costs, strict=True)):
         sections += run_sections(run, cost, i)
     marks = tuple((r.run_id, run_marks(r.summary)) for r in runs)

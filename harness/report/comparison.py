@@ -1,55 +1,27 @@
-"""Several runs side by side: the same figures in one table, each run's column headed by its id
-and marks, each later run's change against the first with the registry's direction. Pure.
-
-The figures compared are chosen in one place, `comparison_figures`, from the runs' summaries;
-the table takes any list of runs.
-"""
+"""Several runs side by side in the report: the comparison `imbench compare` prints
+(harness.compare — one model, so the page and the terminal say the same), then every figure any
+run has. Each run's column is headed by its id and marks, and a legend says why each mark is
+there; each later run's cell carries its change against the first, flagged where the registry
+calls it worse. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from harness.kernel.metrics import SPECS, VALUE_STAT, Better, Shape
-from harness.kernel.summary import Summary
-from harness.report.document import Row, Table
-from harness.report.figure_tables import BETTER_WORDS, label_of
-from harness.report.figure_text import DASH, amount, has_data
-from harness.report.marks import marked
+from harness.compare import ComparedRun, Comparison, build_comparison, every_figure
+from harness.kernel.metrics import Better
+from harness.report.costs import RunCosts
+from harness.report.document import Block, Row, Section, Table, Text
+from harness.report.figure_tables import BETTER_WORDS
+from harness.report.figure_text import DASH
+from harness.report.run_records import RunRecords
 
-COMPARED_PERCENTILES = ("p50", "p95", "p99")
-
-
-@dataclass(frozen=True)
-class Compared:
-    """One compared figure: a metric and one of its statistics."""
-
-    name: str
-    stat: str
-
-    @property
-    def ref(self) -> str:
-        return self.name if self.stat == VALUE_STAT else f"{self.name}.{self.stat}"
-
-
-def comparison_figures(summaries: Sequence[Summary]) -> list[Compared]:
-    """What the comparison shows: every registered metric any of the runs has, in the
-    registry's order — a value as itself, a distribution by its p50, p95 and p99."""
-    present = {name for s in summaries for name in s.metrics}
-    out = []
-    for spec in SPECS:
-        if spec.name not in present:
-            continue
-        stats = COMPARED_PERCENTILES if spec.shape is Shape.DISTRIBUTION else (VALUE_STAT,)
-        out += [Compared(spec.name, stat) for stat in stats]
-    return out
-
-
-def observed(summary: Summary, item: Compared) -> float | None:
-    figure = summary.metrics.get(item.name)
-    if figure is None or not has_data(figure):
-        return None
-    return figure.statistic(item.stat)
+FACT_ROWS = (
+    ("backend", "backend and version", "backend_text"),
+    ("status", "status", "status_text"),
+    ("scenario", "scenario and its sha256", "scenario_text"),
+    ("host", "host", "host"),
+)
 
 
 def change(base: float | None, other: float | None, better: Better) -> tuple[str, bool]:
@@ -67,25 +39,57 @@ def change(base: float | None, other: float | None, better: Better) -> tuple[str
     return f"{text} %", worse
 
 
-def comparison_table(summaries: Sequence[Summary]) -> Table:
-    """Figures × runs; the first run is the base every change is against."""
+def comparison_table(comparison: Comparison, caption: str, facts: bool = True) -> Table:
+    """Figures × runs (the columns' facts first when `facts`); the first run is the base every
+    change is against."""
+    columns = comparison.columns
     rows = []
-    base = summaries[0]
-    for item in comparison_figures(summaries):
-        spec = next(s for s in SPECS if s.name == item.name)
-        first = observed(base, item)
-        cells = [item.ref, label_of(spec), BETTER_WORDS[spec.better], amount(first, spec.unit)]
+    if facts:
+        rows += [
+            Row((key, what, "", *(str(getattr(c, attr)) for c in columns)), key=key)
+            for key, what, attr in FACT_ROWS
+        ]
+    for row in comparison.rows:
+        first = row.cells[0]
+        cells = [row.key, row.label, BETTER_WORDS[row.better], first.text]
         flagged = False
-        for other in summaries[1:]:
-            value = observed(other, item)
-            delta, worse = change(first, value, spec.better)
-            text = amount(value, spec.unit)
-            cells.append(f"{text} ({delta})" if delta and text != DASH else text)
+        for cell in row.cells[1:]:
+            delta, worse = change(first.value, cell.value, row.better)
+            cells.append(f"{cell.text} ({delta})" if delta and cell.text != DASH else cell.text)
             flagged = flagged or worse
-        rows.append(Row(tuple(cells), key=item.ref, flagged=flagged))
-    head = ("figure", "what", "better", *(marked(s) for s in summaries))
-    caption = (
-        f"{len(summaries)} runs side by side; changes are against the first, "
-        "flagged where they go the worse way"
-    )
+        rows.append(Row(tuple(cells), key=row.key, flagged=flagged))
+    head = ("figure", "what", "better", *(c.heading(c.run_id) for c in columns))
     return Table(caption, head, tuple(rows), in_summary=True, numeric=tuple(range(3, len(head))))
+
+
+def comparison_sections(
+    runs: Sequence[RunRecords], costs: Sequence[RunCosts | None]
+) -> list[Section]:
+    """`compare`: the comparison `imbench compare` prints, its legend and the costs' profile;
+    `compare-every`: every figure any of the runs has."""
+    compared = [
+        ComparedRun(str(r.path), r.summary, r.manifest, c) for r, c in zip(runs, costs, strict=True)
+    ]
+    headline = build_comparison(compared)
+    n = len(compared)
+    blocks: list[Block] = [
+        comparison_table(
+            headline,
+            f"{n} runs side by side, as `imbench compare` prints them; changes are against the "
+            "first, flagged where they go the worse way",
+        )
+    ]
+    blocks += [Text(line, in_summary=True, warning=True) for line in headline.legend()]
+    note = headline.profile_note
+    if note:
+        blocks.append(Text(note[:1].upper() + note[1:] + ".", in_summary=True))
+    every = build_comparison(compared, every_figure([r.summary for r in runs]), costs=False)
+    caption = f"Every figure of the {n} runs, against the first"
+    return [
+        Section("compare", "Runs side by side", tuple(blocks)),
+        Section(
+            "compare-every",
+            "Every figure side by side",
+            (comparison_table(every, caption, facts=False),),
+        ),
+    ]

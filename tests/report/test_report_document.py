@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from harness.compare import Compared, build_comparison, every_figure
+from harness.compare_command import load_compared
 from harness.kernel.summary import Summary, parse_summary
 from harness.report.build import build_report
 from harness.report.command import write_report
-from harness.report.comparison import Compared, comparison_figures, comparison_table
+from harness.report.comparison import comparison_table
 from harness.report.costs import run_costs
 from harness.report.html_page import CSP, render_html
 from harness.report.markdown import render_markdown
@@ -191,7 +193,7 @@ def test_the_cost_section_shows_each_sheets_cost_per_concurrent_user_and_its_lin
 
 def test_comparison_figures_follow_the_registry_taking_p50_p95_p99_of_distributions() -> None:
     base = summary_of(summary_doc())
-    chosen = comparison_figures([base])
+    chosen = every_figure([base])
     assert Compared("messaging.e2e_latency_ms", "p50") in chosen
     assert [c.stat for c in chosen if c.name == "messaging.e2e_latency_ms"] == ["p50", "p95", "p99"]
     names = [c.name for c in chosen]
@@ -199,7 +201,7 @@ def test_comparison_figures_follow_the_registry_taking_p50_p95_p99_of_distributi
     assert set(names) == set(base.metrics)
 
 
-def test_the_comparison_flags_the_changes_the_registry_calls_worse() -> None:
+def test_the_comparison_flags_the_changes_the_registry_calls_worse(tmp_path: Path) -> None:
     base_doc = summary_doc()
     other_doc = copy.deepcopy(base_doc)
     other_doc["run_id"] = "20261128T060000Z-quickstart-embedded-beef"
@@ -207,7 +209,9 @@ def test_the_comparison_flags_the_changes_the_registry_calls_worse() -> None:
     other_doc["metrics"]["messaging.delivery_ratio"]["value"] = 0.99996  # higher is better: worse
     other_doc["metrics"]["messaging.messages_sent"]["value"] = 20000  # neither
     other_doc["metrics"]["wire.mbps_mean"]["value"] = 4.0  # lower is better: better
-    table = comparison_table([summary_of(base_doc), summary_of(other_doc)])
+    runs = [load_compared(run_folder(tmp_path, d), None) for d in (base_doc, other_doc)]
+    summaries = [r.summary for r in runs]
+    table = comparison_table(build_comparison(runs, every_figure(summaries), costs=False), "")
     rows = {r.key: r for r in table.rows}
     assert rows["messaging.e2e_latency_ms.p50"].cells[-1] == "1.35 ms (+50.0 %)"
     assert rows["messaging.e2e_latency_ms.p50"].flagged

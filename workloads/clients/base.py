@@ -1,0 +1,51 @@
+"""The one interface a messaging user drives, whatever the protocol (`MessagingClient`).
+
+A client is made for one simulated user (`Slot`) from the run's `Directory`; it connects and logs
+in, joins the user's room (group), sends messages carrying `(sender, seq, send_ns, body)`, and
+yields what arrives as `Delivery` tuples. A client drops its user's own echo (a publisher
+subscribed to its own room or topic) before anything is recorded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Protocol
+
+from harness.kernel.directory import Directory
+from harness.kernel.slots import Slot
+
+Delivery = tuple[int, int, int, int, int, int]
+"""(sender user, kind, target, seq, send_ns, body bytes): one message as its receiver saw it.
+`target` is the room for group messages and -1 for 1:1 chat; a plain tuple, for speed."""
+
+CLIENT_MODULES = {
+    "embedded-ws": "workloads.clients.embedded_ws",
+}
+
+
+class ClientError(Exception):
+    """The connection failed or closed: the user records an error event and stops."""
+
+
+class MessagingClient(Protocol):
+    def connect(self) -> None:
+        """Connect and log in (and join the room, for a group user); ClientError on failure."""
+        ...
+
+    def send(self, seq: int, send_ns: int, body: str) -> int:
+        """Send one message to the slot's peer or room; the bytes handed to the socket."""
+        ...
+
+    def deliveries(self) -> Iterator[list[Delivery]]:
+        """Blocks; yields what arrived, in batches, until the connection closes (ClientError)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_client(directory: Directory, slot: Slot) -> MessagingClient:
+    """The protocol client for `slot`'s user on the backend `directory` describes."""
+    module = importlib.import_module(CLIENT_MODULES[directory.client])
+    client: MessagingClient = module.Client(directory, slot)
+    return client
