@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,10 +15,21 @@ import pytest
 from harness.kernel import exitcodes
 from harness.kernel.config import Fields
 from harness.kernel.errors import BadInput, HarnessCrash
+from harness.kernel.figures import Figure, parse_figure
+from harness.kernel.metric_names import BACKEND, MESSAGING
+from harness.kernel.metrics import did_you_mean
 from harness.kernel.payload import Payload
-from harness.kernel.records import LineFile, MediaProgress, MessagingProgress, raw_file
+from harness.kernel.records import (
+    LineFile,
+    MediaProgress,
+    MessagingProgress,
+    json_lines,
+    raw_file,
+)
 from harness.kernel.slots import MediaRole, Slot
 from harness.kernel.status import PRECEDENCE, RunStatus, parse_status, worse
+from harness.kernel.summary import Summary, UnderTarget
+from workloads.schedule import PoissonSchedule
 
 
 def test_a_slot_survives_its_json_list_form() -> None:
@@ -184,3 +196,88 @@ def test_an_optional_decimal_is_none_when_absent_and_checked_when_given() -> Non
     strict = Fields("f.toml", {"at_minimum": 1})
     strict.optional_decimal("at_minimum", minimum=Decimal("1"), above=True)
     assert _finish(strict) == ["at_minimum = 1: must be a number > 1"]
+
+
+def test_summary_json_names_every_field() -> None:
+    figure = Figure.of_value(MESSAGING.messages_sent, 12, 12)
+    summary = Summary(
+        run_id="r", status=RunStatus.OK, partial=False, reasons=("x",), scenario="s",
+        backend="embedded", media_backend="janus", net_method="netns", load_window_s=9.5,
+        metrics={MESSAGING.messages_sent: figure},
+        media_under_target=(UnderTarget("media-0/p1", "video-0", 0.75, 1.5),),
+        notes=("n",), unavailable={BACKEND.storage_bytes_per_stored_msg: "no_history"},
+    )  # fmt: skip
+    assert summary.to_json() == {
+        "schema": "imbench.summary/1",
+        "run_id": "r",
+        "status": "ok",
+        "partial": False,
+        "reasons": ["x"],
+        "scenario": "s",
+        "backend": "embedded",
+        "media_backend": "janus",
+        "net_method": "netns",
+        "load_window_s": 9.5,
+        "metrics": {MESSAGING.messages_sent: figure.to_json()},
+        "unavailable": {BACKEND.storage_bytes_per_stored_msg: "no_history"},
+        "media_under_target": [
+            {"peer": "media-0/p1", "stream": "video-0", "achieved_mbps": 0.75, "target_mbps": 1.5}
+        ],
+        "notes": ["n"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "accepted"),
+    [
+        (
+            MESSAGING.messages_sent,
+            {"unit": "msgs", "n": 3},
+            "a number (messaging.messages_sent is a value: its keys are unit, n, value)",
+        ),
+        (
+            MESSAGING.e2e_latency_ms,
+            {"unit": "ms", "n": 3},
+            "a number (messaging.e2e_latency_ms is a distribution: its keys are unit, n, "
+            "min, p50, p95, p99, max, mean)",
+        ),
+    ],
+)
+def test_a_figure_missing_its_statistics_says_which_keys_its_shape_has(
+    name: str, raw: dict[str, object], accepted: str
+) -> None:
+    figure, problems = parse_figure("summary.json", name, raw)
+    assert figure is None
+    assert problems and {p.accepted for p in problems} == {accepted}
+
+
+@pytest.mark.parametrize(
+    ("suggestions", "text"),
+    [((), ""), (("a.b",), "; did you mean 'a.b'?"), (("a", "b"), "; did you mean 'a' or 'b'?")],
+)
+def test_did_you_mean(suggestions: tuple[str, ...], text: str) -> None:
+    assert did_you_mean(suggestions) == text
+
+
+def test_json_lines_keeps_objects_and_counts_every_other_line() -> None:
+    data = b'{"a": 1}\n[1]\n\n"text"\nnot json\n{"b": 2}\n\xff\n{"c": 3}\n'
+    rows, dropped = json_lines(data)
+    assert rows == [{"a": 1}, {"b": 2}, {"c": 3}]  # reading goes on after a bad line
+    assert dropped == 4  # [1], "text", not json, the undecodable byte; the blank line is skipped
+
+
+def test_a_schedule_rate_under_one_hertz_is_accepted() -> None:
+    schedule = PoissonSchedule(0.5, 0, random.Random(1))
+    assert schedule.next_ns > 0
+
+
+def test_the_first_send_is_one_exponential_gap_after_the_start() -> None:
+    """Rate per nanosecond = rate_hz / 1e9, exactly: the same seed draws the same gaps."""
+    start_ns = 7_000_000_000
+    schedule = PoissonSchedule(20.0, start_ns, random.Random(5))
+    draws = random.Random(5)
+    first = start_ns + int(draws.expovariate(20.0 / 1e9))
+    second = first + int(draws.expovariate(20.0 / 1e9))
+    assert schedule.next_ns == first > start_ns
+    assert schedule.advance() == first
+    assert schedule.next_ns == second
