@@ -6,7 +6,7 @@ Killed: a test failed (killed), hung (timeout) or crashed (segfault). Not killed
 (survived), no test of the selection calls the mutated function (no tests), or the run was
 unstable (suspicious). Exits 1 when the overall score is below --min-pct.
 
-    .venv/bin/python scripts/mutation_score.py [--min-pct 85] [--elapsed-s N]
+    .venv/bin/python scripts/mutation_score.py [--min-pct 85] [--elapsed-s N] [--names]
 """
 
 from __future__ import annotations
@@ -41,8 +41,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--min-pct", type=float, default=85.0)
     parser.add_argument("--elapsed-s", type=float, default=None)
+    parser.add_argument("--names", action="store_true", help="only print the mutants not killed")
     args = parser.parse_args()
     mutants = results()
+    if args.names:
+        for _, name, status in mutants:
+            if status in NOT_KILLED:
+                print(name)
+        return 0
     if not mutants:
         print("mutation_score: no mutants; run scripts/mutate first", file=sys.stderr)
         return 2
