@@ -307,3 +307,10 @@ def test_storage_skips_entries_it_cannot_stat_and_counts_the_rest(tmp_path: Path
         if n % 4 == 0:
             (tmp_path / f"dangling-{n:02d}").symlink_to(tmp_path / "nowhere")
     assert StorageMeter([tmp_path]).read() == sum(1_000 + n for n in range(20))
+
+
+def test_storage_adds_what_the_backends_own_probes_measure(tmp_path: Path) -> None:
+    _write(tmp_path / "wal", 1_000)
+    meter = StorageMeter([tmp_path], probes=[lambda: 40_960, lambda: 8_192])
+    assert meter.read() == 1_000 + 40_960 + 8_192
+    assert StorageMeter([], probes=[lambda: 5]).read() == 5

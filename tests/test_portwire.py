@@ -139,3 +139,10 @@ def test_nft_is_available_exactly_when_it_is_on_path(
     (tmp_path / "nft").write_text("#!/bin/sh\n")
     (tmp_path / "nft").chmod(0o755)
     assert nft_available() is True
+
+
+@pytest.mark.root
+@needs_binary("nft", install="scripts/bootstrap")
+def test_installing_into_a_namespace_that_is_gone_fails_loudly() -> None:
+    with pytest.raises(subprocess.CalledProcessError):
+        PortWireMeter("imbench-no-such-namespace", 7001).install()

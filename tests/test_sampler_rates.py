@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from harness.kernel.records import SAMPLE_COLUMNS, RecordFile
+from harness.meters.portwire import PortWireMeter
 from harness.meters.process import ProcessSample, ProcessTreeMeter
 from harness.meters.sampler import ROLLING_WINDOW_S, Sampler
 from harness.meters.storage import StorageMeter
-from harness.meters.wire import WireMeter
+from harness.meters.wire import WireMeter, WireSample
 
 S = 1_000_000_000
 
@@ -372,3 +373,31 @@ def test_an_added_process_source_is_metered_by_its_process_tree(
 
 def test_the_wire_meter_names_its_interface() -> None:
     assert WireMeter("veth-x").interface == "veth-x"
+
+
+class ScriptedPortWire(PortWireMeter):
+    """A port-wire meter whose next reading is set by the test (None: nft gave nothing)."""
+
+    def __init__(self) -> None:
+        self.next: WireSample | None = None
+
+    def read(self) -> WireSample | None:
+        return self.next
+
+
+def test_a_port_wire_source_is_a_row_of_its_own_when_it_reads(
+    out: RecordFile, clock: Clock
+) -> None:
+    port = ScriptedPortWire()
+    sampler = _sampler(out, clock, port_wires={"wire-messaging": port})
+    clock.now_ns = 3 * S
+    port.next = WireSample(rx_bytes=100, tx_bytes=200, rx_packets=1, tx_packets=2)
+    sampler.sample_once()
+    clock.now_ns = 4 * S
+    port.next = None
+    sampler.sample_once()
+    (row,) = _rows(out)
+    assert (row["t_ns"], row["source"]) == (str(3 * S), "wire-messaging")
+    assert (row["rx_bytes"], row["tx_bytes"], row["rx_packets"], row["tx_packets"]) == (
+        "100", "200", "1", "2",
+    )  # fmt: skip

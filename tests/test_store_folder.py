@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from harness.kernel import records
@@ -91,6 +92,12 @@ def test_finalized_tables_read_back_unchanged_from_parquet(tmp_path: Path) -> No
     data = _data()
     data = RunData(data.sent, data.recv, data.events, data.samples, data.stats, media)
     folder.finalize_tables(data)
+    for name, columns in (
+        ("sent.parquet", records.SENT_COLUMNS),
+        ("samples.parquet", records.SAMPLE_COLUMNS),
+        ("media_streams.parquet", ("stream", "recv_mbps")),
+    ):  # the record columns only: no index column for other readers to trip on
+        assert pq.read_schema(folder.path / name).names == list(columns), name
     names = {p.name for p in folder.path.iterdir()}
     assert names == {
         "raw",
@@ -139,3 +146,16 @@ def test_raw_records_of_every_generator_are_read_in_generator_order(tmp_path: Pa
     assert folder.read_media("media.join")["peer"].tolist() == [1]
     assert folder.read_media("media.none").empty
     assert data.samples.empty and list(data.samples.columns) == list(records.SAMPLE_COLUMNS)
+
+
+def test_a_media_join_table_is_finalized_under_its_name(tmp_path: Path) -> None:
+    folder = RunFolder.create(tmp_path, "r")
+    data = _data()
+    joins = pd.DataFrame({"peer": [1, 2], "join_ms": [120.5, 98.25]})
+    folder.finalize_tables(
+        RunData(data.sent, data.recv, data.events, data.samples, data.stats, media_joins=joins)
+    )
+    assert (folder.path / "media_joins.parquet").exists()
+    assert not (folder.path / "media_streams.parquet").exists()
+    assert pq.read_schema(folder.path / "media_joins.parquet").names == ["peer", "join_ms"]
+    pd.testing.assert_frame_equal(folder.load().media_joins, joins)

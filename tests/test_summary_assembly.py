@@ -43,3 +43,22 @@ def test_a_run_without_media_or_notes_says_none_and_is_partial_when_it_failed() 
     assert doc.media_backend == "none"
     assert doc.partial is True
     assert (doc.media_under_target, doc.notes, doc.reasons) == ((), (), ())
+
+
+def test_metrics_the_backend_cannot_produce_are_left_out_and_listed_with_the_reason() -> None:
+    stored = Figure.of_value("backend.storage_bytes_per_stored_msg", 0.0, 10)
+    sent = Figure.of_value("messaging.messages_sent", 10, 10)
+    manifest = {**MANIFEST, "unavailable": {"backend.storage_bytes_per_stored_msg": "no_history"}}
+    metrics = {"backend.storage_bytes_per_stored_msg": stored, "messaging.messages_sent": sent}
+    doc = summary_document("run-3", RunStatus.OK, [], manifest, metrics, WINDOW)
+    assert dict(doc.metrics) == {"messaging.messages_sent": sent}
+    assert dict(doc.unavailable) == {"backend.storage_bytes_per_stored_msg": "no_history"}
+    assert (
+        dict(summary_document("r", RunStatus.OK, [], MANIFEST, metrics, WINDOW).unavailable) == {}
+    )
+
+
+def test_the_load_window_is_in_seconds_exactly() -> None:
+    # 10^15 ns is 10^6 s; a divisor one nanosecond off would make it 999,999.999 s.
+    long = Window(load_start_ns=0, send_stop_ns=0, end_ns=10**15)
+    assert summary_document("r", RunStatus.OK, [], MANIFEST, {}, long).load_window_s == 1_000_000.0
