@@ -9,11 +9,13 @@ import pytest
 
 from harness import analysis as an
 from harness.analysis import Window
+from harness.kernel import records
 from harness.kernel.figures import Figure
 from harness.kernel.metric_names import BACKEND, GENERATOR, MESSAGING, VIDEO, VOICE, WIRE
 from harness.kernel.records import SAMPLE_COLUMNS
 from harness.summary import (
     RunData,
+    build_metrics,
     generator_metrics,
     messaging_wire_source,
     resource_metrics,
@@ -246,3 +248,39 @@ def test_a_generator_with_one_reading_or_none_in_the_window_adds_no_cpu() -> Non
     assert got[GENERATOR.cpu_core_s] == (1.0, 3)
     assert got[GENERATOR.cpu_core_s_per_1k_msgs] == (1.0, 1_000)
     assert got[GENERATOR.cpu_pct_max] == (0.0, 3)  # no 5 s span anywhere
+
+
+def _chat_run(sent_at_s: list[float]) -> RunData:
+    """Users 0 and 1 chat, both ready at 1 s; user 0 sends at `sent_at_s`; nothing arrives."""
+    events = pd.DataFrame(
+        [(1 * S, u, records.KIND_CHAT, 1 - u, "ready", "") for u in (0, 1)],
+        columns=list(records.EVENT_COLUMNS),
+    )
+    sent = pd.DataFrame(
+        [
+            (int(t * S), int(t * S), 0, records.KIND_CHAT, 1, i, 100, 140)
+            for i, t in enumerate(sent_at_s)
+        ],
+        columns=list(records.SENT_COLUMNS),
+    )
+    recv = pd.DataFrame(columns=list(records.RECV_COLUMNS), dtype="int64")
+    samples = pd.DataFrame(columns=list(SAMPLE_COLUMNS))
+    return RunData(sent, recv, events, samples, pd.DataFrame())
+
+
+def test_sends_per_user_per_second_are_over_the_send_window_from_load_start() -> None:
+    metrics = build_metrics(_chat_run([3.0, 4.0, 5.0, 6.0]), WINDOW)
+    # 4 messages / 2 users / (6 s, the last send, - 2 s, load start) = 0.5 per user per second
+    figure = metrics[MESSAGING.sent_msgs_per_user_per_s]
+    assert (figure.value, figure.n) == (0.5, 4)
+    # Sends that outlast send_stop (9 s) count up to it: 3 / 2 / (9 - 2) s.
+    late = build_metrics(_chat_run([3.0, 8.0, 9.5]), WINDOW)[MESSAGING.sent_msgs_per_user_per_s]
+    assert late.value == 0.214286  # figures keep 6 significant digits
+
+
+def test_no_send_rate_without_a_send_after_load_start() -> None:
+    assert MESSAGING.sent_msgs_per_user_per_s not in build_metrics(_chat_run([]), WINDOW)
+    at_start = build_metrics(_chat_run([2.0]), WINDOW)  # a send window of 0 s
+    assert MESSAGING.sent_msgs_per_user_per_s not in at_start
+    assert at_start[MESSAGING.payload_bytes_mean].value == 100
+    assert build_metrics(_chat_run([]), WINDOW)[MESSAGING.payload_bytes_mean].value == 0.0
