@@ -41,12 +41,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--min-pct", type=float, default=85.0)
     parser.add_argument("--elapsed-s", type=float, default=None)
-    parser.add_argument("--names", action="store_true", help="only print the mutants not killed")
+    parser.add_argument(
+        "--names", action="store_true", help="only print the mutants not killed (or not run)"
+    )
     args = parser.parse_args()
     mutants = results()
     if args.names:
         for _, name, status in mutants:
-            if status in NOT_KILLED:
+            if status not in KILLED:  # not killed, or not run yet
                 print(name)
         return 0
     if not mutants:

@@ -28,7 +28,7 @@ from harness.kernel.records import (
 )
 from harness.kernel.slots import MediaRole, Slot
 from harness.kernel.status import PRECEDENCE, RunStatus, parse_status, worse
-from harness.kernel.summary import Summary, UnderTarget
+from harness.kernel.summary import Summary, UnderTarget, parse_summary
 from workloads.schedule import PoissonSchedule
 
 
@@ -281,3 +281,35 @@ def test_the_first_send_is_one_exponential_gap_after_the_start() -> None:
     assert schedule.next_ns == first > start_ns
     assert schedule.advance() == first
     assert schedule.next_ns == second
+
+
+def test_a_required_integer_or_number_absent_is_reported_and_reads_its_minimum() -> None:
+    fields = Fields("f.toml", {})
+    assert fields.integer("users", minimum=5) == 5
+    assert fields.number("rate_hz", minimum=0.5) == 0.5
+    problems = _finish(fields)
+    assert len(problems) == 2 and all("required" in p or "missing" in p for p in problems), problems
+    assert any(p.startswith("users") for p in problems) and any(
+        p.startswith("rate_hz") for p in problems
+    )
+
+
+def test_an_absent_integer_with_a_default_reads_the_default_silently() -> None:
+    fields = Fields("f.toml", {})
+    assert fields.integer("users", 20, minimum=5) == 20
+    assert fields.number("rate_hz", 2.5, minimum=0.5) == 2.5
+    assert _finish(fields) == []
+
+
+def test_a_number_at_its_minimum_is_accepted_unless_the_minimum_is_exclusive() -> None:
+    fields = Fields("f.toml", {"a": 1, "b": 1.0})
+    assert fields.number("a", minimum=1.0) == 1.0
+    fields.number("b", minimum=1.0, above=True)
+    assert _finish(fields) == ["b = 1.0: must be a number > 1"]
+
+
+def test_a_summary_field_of_the_wrong_type_is_named_with_its_value() -> None:
+    with pytest.raises(BadInput) as refused:
+        parse_summary({"schema": "imbench.summary/0", "run_id": "r"}, "summary.json")
+    first = refused.value.problems[0]
+    assert (first.field, first.value) == ("schema", "imbench.summary/0")

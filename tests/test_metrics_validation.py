@@ -10,7 +10,18 @@ import pytest
 
 from harness.kernel.errors import Problem
 from harness.kernel.metric_names import BACKEND
-from harness.kernel.metrics import REGISTRY, REGISTRY_SOURCE, Better, Shape, WorkloadKind, validate
+from harness.kernel.metrics import (
+    REGISTRY,
+    REGISTRY_SOURCE,
+    Better,
+    Shape,
+    UnknownMetric,
+    WorkloadKind,
+    lookup,
+    references,
+    suggest,
+    validate,
+)
 
 ENTRY = REGISTRY[BACKEND.cpu_core_s]
 ALL_KINDS = frozenset(WorkloadKind)
@@ -42,6 +53,10 @@ def _problem(field: str, value: object, accepted: str) -> Problem:
         (replace(ENTRY, shape="value"), [("backend.cpu_core_s.shape", "value", "value or distribution")]),
         (replace(ENTRY, better="lower"), [("backend.cpu_core_s.better", "lower", "lower or higher or neither")]),
         (replace(ENTRY, produced_by=ALL_KINDS), []),
+        (
+            replace(ENTRY, shape=Shape.DISTRIBUTION, spread=True),
+            [("backend.cpu_core_s.spread", True, "a spread only on a single value")],
+        ),
         (
             replace(ENTRY, produced_by=frozenset({WorkloadKind.CHAT, "fax"})),
             [("backend.cpu_core_s.produced_by", ["chat", "fax"], "some of chat, group, video, voice")],
@@ -80,3 +95,30 @@ def test_summary_rows_must_name_registered_metrics_with_unique_non_blank_labels(
         _problem("backend.cpu_core_s.label", "  ", "a short label, unique"),
     ]
     assert validate([ENTRY, other], [*rows[:1], ("backend.rss_mb_max", "memory")]) == []
+
+
+def test_an_unknown_name_keeps_what_was_asked_and_its_suggestions() -> None:
+    with pytest.raises(UnknownMetric) as unknown:
+        lookup("backend.cpu_core")
+    assert unknown.value.name == "backend.cpu_core"
+    assert unknown.value.suggestions[0] == "backend.cpu_core_s"
+    assert str(unknown.value).startswith("unknown metric 'backend.cpu_core'; did you mean")
+
+
+def test_suggestions_are_limited_and_close() -> None:
+    pool = ["wire.bytes_a", "wire.bytes_b", "wire.bytes_c", "wire.bytes_d", "video.fps_x"]
+    assert len(suggest("wire.bytes_", pool)) == 3  # three by default
+    assert suggest("wire.bytes_", pool, limit=4) == [
+        "wire.bytes_a",
+        "wire.bytes_b",
+        "wire.bytes_c",
+        "wire.bytes_d",
+    ]
+    assert suggest("wire.bytes_", pool, limit=1) == ["wire.bytes_a"]
+    assert suggest("backend.storage", pool) == []  # nothing close: cutoff 0.6
+
+
+def test_claim_references_are_bare_names_for_values_and_dotted_for_statistics() -> None:
+    refs = set(references())
+    assert "backend.cpu_core_s" in refs and "backend.cpu_core_s.value" not in refs
+    assert "messaging.e2e_latency_ms.p95" in refs and "messaging.e2e_latency_ms" not in refs
