@@ -108,13 +108,9 @@ def test_an_unknown_name_keeps_what_was_asked_and_its_suggestions() -> None:
 def test_suggestions_are_limited_and_close() -> None:
     pool = ["wire.bytes_a", "wire.bytes_b", "wire.bytes_c", "wire.bytes_d", "video.fps_x"]
     assert len(suggest("wire.bytes_", pool)) == 3  # three by default
-    assert suggest("wire.bytes_", pool, limit=4) == [
-        "wire.bytes_a",
-        "wire.bytes_b",
-        "wire.bytes_c",
-        "wire.bytes_d",
-    ]
-    assert suggest("wire.bytes_", pool, limit=1) == ["wire.bytes_a"]
+    four = {"wire.bytes_a", "wire.bytes_b", "wire.bytes_c", "wire.bytes_d"}
+    assert set(suggest("wire.bytes_", pool, limit=4)) == four
+    assert len(suggest("wire.bytes_", pool, limit=1)) == 1
     assert suggest("backend.storage", pool) == []  # nothing close: cutoff 0.6
 
 
