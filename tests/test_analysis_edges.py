@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from harness import analysis as an
+from harness.kernel.metric_names import MESSAGING
 from harness.kernel.records import (
     EVENT_COLUMNS,
     KIND_CHAT,
@@ -85,3 +86,16 @@ def test_a_user_ends_once_even_when_it_errs_and_then_stops() -> None:
 
 def test_no_events_means_no_users() -> None:
     assert an.peak_concurrent_users(_events()) == 0
+
+
+def test_nothing_owed_is_a_delivery_ratio_of_zero_not_a_division_by_zero() -> None:
+    sent = _sent((0, 0, KIND_CHAT, 1, 1))
+    figures = an.delivery_figures(
+        MESSAGING, sent, _recv(), pd.Series([0]), pd.Series({0: 0, 1: 10})
+    )
+    assert figures[MESSAGING.delivery_ratio].value == 0.0
+    assert figures[MESSAGING.lost].value == 0
+
+
+def test_no_delivery_means_nothing_reordered() -> None:
+    assert an.count_reordered(_recv()) == 0
