@@ -14,10 +14,10 @@ import pytest
 
 from harness.kernel import exitcodes
 from harness.kernel.config import Fields
-from harness.kernel.errors import BadInput, HarnessCrash
+from harness.kernel.errors import BadInput, HarnessCrash, Problem
 from harness.kernel.figures import Figure, parse_figure
 from harness.kernel.metric_names import BACKEND, MESSAGING
-from harness.kernel.metrics import did_you_mean
+from harness.kernel.metrics import UnknownMetric, did_you_mean, resolve
 from harness.kernel.payload import Payload
 from harness.kernel.records import (
     LineFile,
@@ -313,3 +313,17 @@ def test_a_summary_field_of_the_wrong_type_is_named_with_its_value() -> None:
         parse_summary({"schema": "imbench.summary/0", "run_id": "r"}, "summary.json")
     first = refused.value.problems[0]
     assert (first.field, first.value) == ("schema", "imbench.summary/0")
+
+
+def test_bad_input_of_several_problems_lists_each_on_its_line() -> None:
+    err = BadInput.of([Problem("f.toml", "a", 1, "x"), Problem("f.toml", "b", 2, "y")])
+    assert str(err) == "2 problems:\n  f.toml: a = 1: x\n  f.toml: b = 2: y"
+    assert (err.field, err.value) == ("a", 1)
+    with pytest.raises(ValueError, match=r"BadInput\.of needs at least one problem"):
+        BadInput.of([])
+
+
+def test_an_unknown_reference_is_called_a_metric_reference() -> None:
+    with pytest.raises(UnknownMetric, match=r"^unknown metric reference 'backend\.cpu'") as unknown:
+        resolve("backend.cpu")
+    assert unknown.value.name == "backend.cpu"

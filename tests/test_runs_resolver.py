@@ -115,3 +115,10 @@ def test_the_command_named_by_default_is_imbench(tmp_path: Path) -> None:
     with pytest.raises(BadInput) as refused:
         resolve_run("nothing", tmp_path)
     assert refused.value.source == "imbench"
+
+
+def test_exactly_ten_matches_are_all_listed_with_nothing_more(tmp_path: Path) -> None:
+    for n in range(MAX_LISTED):
+        _run(tmp_path, f"r-{n}")
+    listed = ", ".join(f"r-{n}" for n in range(MAX_LISTED))
+    assert _refusal("r-", tmp_path) == f"matches 10 runs, give more of the id: {listed}"

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harness.analysis import Window
 from harness.kernel.figures import Figure
 from harness.kernel.status import RunStatus
 from harness.kernel.summary import UnderTarget
-from harness.summary import summary_document
+from harness.scenario import parse_scenario
+from harness.summary import producible_metrics, summary_document
 
 MANIFEST = {
     "scenario": {"name": "small"},
@@ -62,3 +65,18 @@ def test_the_load_window_is_in_seconds_exactly() -> None:
     # 10^15 ns is 10^6 s; a divisor one nanosecond off would make it 999,999.999 s.
     long = Window(load_start_ns=0, send_stop_ns=0, end_ns=10**15)
     assert summary_document("r", RunStatus.OK, [], MANIFEST, {}, long).load_window_s == 1_000_000.0
+
+
+@pytest.mark.parametrize(("audio_kbps", "voice"), [(0, False), (1, True), (32, True)])
+def test_a_video_workload_counts_as_voice_only_with_an_audio_track(
+    audio_kbps: int, voice: bool
+) -> None:
+    doc = {
+        "scenario": {"name": "call", "duration_s": 5},
+        "workload": [
+            {"kind": "video", "users": 2, "room_size": 2, "audio_bitrate_kbps": audio_kbps}
+        ],
+    }
+    names = {spec.name for spec in producible_metrics(parse_scenario(doc, "call"))}
+    assert ("voice.loss_ratio" in names) is voice
+    assert "video.loss_ratio" in names
