@@ -7,12 +7,14 @@ The children report what the kernel charged them through os.times() — the time
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import psutil
 import pytest
@@ -314,3 +316,77 @@ def test_storage_adds_what_the_backends_own_probes_measure(tmp_path: Path) -> No
     meter = StorageMeter([tmp_path], probes=[lambda: 40_960, lambda: 8_192])
     assert meter.read() == 1_000 + 40_960 + 8_192
     assert StorageMeter([], probes=[lambda: 5]).read() == 5
+
+
+MIDDLE = f"""
+import json, os, subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", {BURNER!r}], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+burner = json.loads(child.stdout.readline())
+t = os.times()
+print(json.dumps(dict(user=t.user + burner["user"], system=t.system + burner["system"])), flush=True)
+sys.stdin.readline()
+child.stdin.close()
+child.wait()
+"""
+"""Starts BURNER below itself and reports its own times plus the burner's, then waits."""
+
+
+def test_a_grandchild_burning_cpu_is_counted_for_the_root(spawn: Spawner) -> None:
+    """The test's child -> MIDDLE -> BURNER: the whole tree, not only direct children."""
+    parent, report = spawn.start(PARENT_OF_LIVE_BURNER, MIDDLE)
+    below = report.pop("child")
+    assert isinstance(below, dict)
+    sample = _reading(ProcessTreeMeter(parent.pid))
+    assert sample.procs == 3
+    assert sample.cpu_user_s == pytest.approx(
+        report["user"] + below["user"], abs=3 * CPU_TOLERANCE_S
+    )
+    assert sample.cpu_system_s == pytest.approx(
+        report["system"] + below["system"], abs=3 * CPU_TOLERANCE_S
+    )
+
+
+class _Scripted(psutil.Process):
+    """This process, with the CPU, memory and disk counters the test sets: the summing over a
+    tree, and a process vanishing mid-read, checked exactly one layer down (psutil)."""
+
+    def __init__(self, cpu: tuple[float, float], io: tuple[int, int], gone: bool = False) -> None:
+        super().__init__(os.getpid())
+        self._cpu, self._io, self._gone = cpu, io, gone
+        self.kids: list[psutil.Process] = []
+
+    def children(self, recursive: bool = False) -> list[psutil.Process]:
+        return self.kids
+
+    @contextlib.contextmanager
+    def oneshot(self) -> Iterator[None]:
+        yield
+
+    def cpu_times(self):  # type: ignore[no-untyped-def]
+        if self._gone:
+            raise psutil.NoSuchProcess(self.pid)
+        user, system = self._cpu
+        return SimpleNamespace(user=user, system=system, children_user=0.0, children_system=0.0)
+
+    def memory_info(self):  # type: ignore[no-untyped-def]
+        return SimpleNamespace(rss=1_000)
+
+    def io_counters(self):  # type: ignore[no-untyped-def]
+        return SimpleNamespace(read_bytes=self._io[0], write_bytes=self._io[1])
+
+
+def test_every_process_of_a_tree_is_summed_counter_by_counter() -> None:
+    root = _Scripted((1.0, 0.5), (100, 200))
+    root.kids = [_Scripted((2.0, 0.25), (1_000, 2_000)), _Scripted((0.5, 0.125), (10, 20))]
+    meter = ProcessTreeMeter(os.getpid())
+    meter._roots = [root]
+    assert meter.read() == ProcessSample(3.5, 0.875, 3_000, 1_110, 2_220, 3)
+
+
+def test_a_process_that_vanishes_mid_read_is_skipped_and_the_rest_still_counted() -> None:
+    root = _Scripted((1.0, 0.5), (100, 200))
+    root.kids = [_Scripted((9.0, 9.0), (9, 9), gone=True), _Scripted((2.0, 0.25), (1_000, 2_000))]
+    meter = ProcessTreeMeter(os.getpid())
+    meter._roots = [root]
+    assert meter.read() == ProcessSample(3.0, 0.75, 2_000, 1_100, 2_200, 2)
