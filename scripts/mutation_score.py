@@ -6,7 +6,11 @@ Killed: a test failed (killed), hung (timeout) or crashed (segfault). Not killed
 (survived), no test of the selection calls the mutated function (no tests), or the run was
 unstable (suspicious). Exits 1 when the overall score is below --min-pct.
 
-    .venv/bin/python scripts/mutation_score.py [--min-pct 85] [--elapsed-s N] [--names]
+    .venv/bin/python scripts/mutation_score.py [--min-pct 85] [--elapsed-s N] [--names | --markdown]
+
+`--markdown` prints the mutants not killed for docs/testing.md, each with the line it changes,
+sorted into the classes the docs explain (a change below the figures' precision, a keyword
+equal in effect to the default, ...) by what the change looks like; the rest are open.
 """
 
 from __future__ import annotations
@@ -20,6 +24,20 @@ from pathlib import Path
 
 KILLED = {"killed", "timeout", "segfault"}
 NOT_KILLED = {"survived", "no tests", "suspicious"}
+CLASSES = (
+    ("precision", re.compile(r"\b(1000000001\.0|1000001\.0|800000001\.0)")),
+    ("encoding", re.compile(r"encoding=(None|\"UTF-8\")|(open|read_text|write_text)\(.*, \)")),
+    (
+        "keyword",
+        re.compile(
+            r"\b(index|drop|as_index)=(None|False)|\b(kind|strict|how|timeout|n|cutoff|side)="
+            r"|, \)"
+        ),
+    ),
+)
+"""Mutants by what they change: a divisor off by one part in 10^9 (figures keep 6 significant
+digits); the text encoding under a UTF-8 locale; a keyword argument or trailing argument whose
+value has the default's effect on the data it gets. docs/testing.md explains each class."""
 MUTANT = re.compile(r"^\s*(?P<name>\S+?)\.x(?:_|ǁ)\S*__mutmut_\d+: (?P<status>.+?)\s*$")
 
 
@@ -46,6 +64,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     mutants = results()
+    if args.markdown:
+        return markdown([(m, s) for _, m, s in mutants if s in NOT_KILLED])
     if args.names:
         for _, name, status in mutants:
             if status not in KILLED:  # not killed, or not run yet
@@ -83,6 +103,45 @@ def main() -> int:
     if score_pct < args.min_pct:
         print(f"score {score_pct:.1f}% is below {args.min_pct:.0f}%", file=sys.stderr)
         return 1
+    return 0
+
+
+def changed_line(name: str) -> str:
+    """The mutant's new line, from `mutmut show` (the first added line of its diff)."""
+    mutmut = Path(sys.executable).with_name("mutmut")
+    shown = subprocess.run([str(mutmut), "show", name], capture_output=True, text=True).stdout
+    added = [
+        ln[1:].strip()
+        for ln in shown.splitlines()
+        if ln.startswith("+") and not ln.startswith("+++")
+    ]
+    removed = [
+        ln[1:].strip()
+        for ln in shown.splitlines()
+        if ln.startswith("-") and not ln.startswith("---")
+    ]
+    return (added or [f"(removed) {removed[0]}" if removed else ""])[0]
+
+
+def classify(line: str) -> str:
+    for label, pattern in CLASSES:
+        if pattern.search(line):
+            return label
+    return "open"
+
+
+def markdown(survivors: list[tuple[str, str]]) -> int:
+    by_class: dict[str, list[str]] = defaultdict(list)
+    for name, status in survivors:
+        line = changed_line(name)
+        short = name.split(".x", 1)[0] + "." + name.split(".x", 1)[1].lstrip("_ǁ")
+        by_class[classify(line)].append(f"| `{short}` | {status} | `{line[:90]}` |")
+    for label, _ in (*CLASSES, ("open", None)):
+        rows = by_class.get(label, [])
+        print(f"\n#### {label} ({len(rows)})\n")
+        if rows:
+            print("| mutant | status | the mutated line |\n|---|---|---|")
+            print("\n".join(rows))
     return 0
 
 
