@@ -62,6 +62,7 @@ def main() -> int:
     parser.add_argument(
         "--names", action="store_true", help="only print the mutants not killed (or not run)"
     )
+    parser.add_argument("--markdown", action="store_true", help="the survivors for the docs")
     args = parser.parse_args()
     mutants = results()
     if args.markdown:
