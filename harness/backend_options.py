@@ -29,8 +29,56 @@ class Option:
     maximum: int | None = None
 
 
+EXTERNAL_PROTOCOLS = ("embedded-ws", "mqtt")
+"""Protocols an external server may speak (harness.backends.external; a protocol client each)."""
+
 OPTIONS: dict[str, tuple[Option, ...]] = {
     "embedded": (),
+    "external": (
+        Option(
+            "protocol",
+            "choice",
+            "embedded-ws",
+            "the protocol client that speaks to the server",
+            choices=EXTERNAL_PROTOCOLS,
+        ),
+        Option("url", "text", None, "the server: ws:// | wss:// (embedded-ws), mqtt:// | mqtts://"),
+        Option(
+            "ca_file", "text", "", 'TLS: the CA file to verify the server with ("" = system\'s)'
+        ),
+        Option("server_name", "text", "", 'TLS: the name to verify ("" = the URL\'s host)'),
+        Option("login", "text", "u{user}", "each user's login; {user} is the user's index"),
+        Option("password_env", "text", "", "NAME of the variable holding every account's password"),
+        Option(
+            "accounts_env",
+            "text",
+            "",
+            "NAME of the variable holding the path of a login,password CSV (one line per user)",
+        ),
+    ),
+    "mosquitto": (
+        Option(
+            "qos",
+            "integer",
+            1,
+            "MQTT QoS of every publish and subscription: 0 at most once, 1 at least once, "
+            "2 exactly once",
+            minimum=0,
+            maximum=2,
+        ),
+    ),
+    "synapse": (
+        Option(
+            "database",
+            "choice",
+            "postgresql",
+            "where Synapse keeps its data: its own PostgreSQL instance (how Synapse is deployed) "
+            "or SQLite in the run's data dir",
+            choices=("postgresql", "sqlite"),
+        ),
+    ),
+    "prosody": (),
+    "ejabberd": (),
 }
 """Options by backend name; a backend without options takes an empty table only."""
 

@@ -136,6 +136,8 @@ class Manifest:
     """What the messaging backend was given: users, rooms, seconds it took, client, TLS."""
     unavailable: dict[str, str] = field(default_factory=dict)
     """Registered metrics the messaging backend cannot produce, with the reason (summary: n/a)."""
+    tls: dict[str, Any] | None = None
+    """The run's TLS certificate (`[network] tls = true`), as RunCertificate.describe(); else None."""
     schema: str = SCHEMA
 
     def to_json(self) -> dict[str, Any]:

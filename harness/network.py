@@ -24,6 +24,7 @@ from harness.kernel.errors import BadInput, EnvironmentProblem
 
 NET_NETNS = "netns-veth"
 NET_LOOPBACK = "loopback-shared"
+NET_EXTERNAL = "external"
 POOL = ipaddress.IPv4Network("10.77.0.0/16")
 _NAME = re.compile(r"^imb-(\d+)-(\d+)$")
 _counter = itertools.count()
@@ -54,6 +55,11 @@ class TestNetwork:
             "server_host": self.server_host,
             "subnet": self.subnet,
         }
+
+
+def external_network(host: str) -> TestNetwork:
+    """No network of ours: the server (not ours) is at `host`; generators dial it from here."""
+    return TestNetwork(NET_EXTERNAL, host, "", "")
 
 
 def _ip(*args: str) -> str:

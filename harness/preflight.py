@@ -1,8 +1,10 @@
 """Every check that can refuse a scenario on this machine, run before anything starts.
 
 Parsing (harness.scenario) says whether a scenario is well-formed; this says whether this machine
-can run it: the network mode it asks for, each backend it names installed, and backends whose
-media must never leave the run's namespace (Janus, coturn) given one. `harness.run.execute`
+can run it: the network mode it asks for, each backend it names installed, TLS only where the
+backend serves it, a backend's own checks (`problems(scenario)`, optional: the external
+backend's URL and credential variables), and backends whose media must never leave the run's
+namespace (Janus, coturn) given one. `harness.run.execute`
 calls it first, so the CLI and the library refuse the same scenarios with BadInput (exit 2)
 before a run folder exists.
 """
@@ -49,6 +51,9 @@ def problems(scenario: Scenario, netns_ok: bool | None = None) -> list[Problem]:
                     f"{choice.name} is not run behind TLS by imbench; set tls = false",
                 )
             )
+        check = getattr(backend, "problems", None)  # optional: a backend's own input checks
+        if choice.source == "backend" and check is not None:
+            found += check(scenario)
         if backend.needs_namespace and on_loopback:
             found.append(
                 Problem(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from harness.kernel.figures import Figure
 from harness.kernel.metrics import SUMMARY_ROWS
 from harness.kernel.summary import Summary
-from harness.report.figure_text import DASH, one_line
+from harness.report.figure_text import DASH, not_available, one_line
 from harness.report.marks import APPROXIMATE_MEANING, approximate
 
 
@@ -81,7 +81,8 @@ def format_metric(figure: Figure) -> str:
 
 def summary_table(summary: Summary) -> str:
     """The closing table: the run, its status and reasons, then the registry's summary rows the
-    run produced, in the registry's order and with its labels."""
+    run produced, in the registry's order and with its labels (n/a with the reason for a row
+    the backend cannot produce)."""
     lines = [
         f"run      {summary.run_id}",
         f"status   {summary.status}" + ("  (partial)" if summary.partial else ""),
@@ -97,6 +98,8 @@ def summary_table(summary: Summary) -> str:
         figure = summary.metrics.get(name)
         if figure is not None:
             lines.append(f"  {label:<{width}}  {format_metric(figure)}")
+        elif name in summary.unavailable:
+            lines.append(f"  {label:<{width}}  {not_available(summary.unavailable[name])}")
     for low in summary.media_under_target:
         lines.append(
             f"  UNDER TARGET  {low.peer} ← {low.stream}: {low.achieved_mbps:.3f} of "

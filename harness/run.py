@@ -35,6 +35,8 @@ from harness.backends import (
     chosen_backends,
     create_backend,
 )
+from harness.backends.certificate import RunCertificate, create_run_certificate
+from harness.backends.external import EXTERNAL_METHODS, ExternalBackend
 from harness.children import ProcessScope
 from harness.finalize import RunResult, RunState, finalize_run, window_marks
 from harness.generators import DriverFiles, Generator, start_generators, stop_generators
@@ -56,7 +58,7 @@ from harness.meters.portwire import PortWireMeter, nft_available
 from harness.meters.sampler import Sampler
 from harness.meters.storage import StorageMeter
 from harness.meters.wire import WireMeter
-from harness.network import TestNetwork, create_network, remove_network
+from harness.network import TestNetwork, create_network, external_network, remove_network
 from harness.preflight import check_runnable
 from harness.progress import Progress, progress_line, start_line
 from harness.scenario import Scenario
@@ -224,7 +226,7 @@ class _Session:
             self.interrupted.set()
 
     async def run(self) -> None:
-        self.net = create_network(self.scenario.network_mode, self.scenario.source)
+        self.net = self._network()
         self.manifest.methods.update(self.net.describe())
         self.folder.write_manifest(self.manifest.to_json())
         if self.opt.on_network_ready is not None:
@@ -233,7 +235,8 @@ class _Session:
             RecordFile(self.folder.raw / "samples.csv", records.SAMPLE_COLUMNS),
             self.opt.sample_interval_s,
         )
-        self.sampler.wire = WireMeter(self.net.meter_interface)
+        if self.net.meter_interface:
+            self.sampler.wire = WireMeter(self.net.meter_interface)
         self.sampler.sample_once()
         endpoints = await self._start_backends()
         self.sampler_task = asyncio.create_task(self.sampler.run(self.sampler_stop))
@@ -266,6 +269,7 @@ class _Session:
         endpoints = {}
         data_paths = []
         probes: list[Callable[[], int]] = []
+        tls = self._run_certificate()
         for source, backend in self.backends.items():
             _say(
                 self.opt,
@@ -279,16 +283,44 @@ class _Session:
                 self.folder.path / f"{source}-data",
                 private,
                 self.folder.path / f"{source}.log",
+                tls if source == "backend" else None,
             )
             endpoints[source] = await backend.start(ctx)
-            self.sampler.add_process(source, [c.pid for c in backend.processes()])
+            self._describe_started(source, backend)
+            pids = [c.pid for c in backend.processes()]
+            if pids:  # an external server runs none here
+                self.sampler.add_process(source, pids)
             data_paths += backend.data_paths()
             # optional hook: storage a backend measures itself (a database's own size)
             probes += getattr(backend, "storage_probes", list)()
-        self.sampler.storage = StorageMeter(data_paths, probes)
+        if data_paths or probes:  # an external server's storage is not ours to measure
+            self.sampler.storage = StorageMeter(data_paths, probes)
         if "backend" in endpoints and "sfu" in endpoints:
             self._meter_messaging_port(endpoints["backend"].port)
         return endpoints
+
+    def _network(self) -> TestNetwork:
+        """The run's namespace (or loopback); none of ours for a server that is not ours."""
+        backend = self.backends.get("backend")
+        if isinstance(backend, ExternalBackend):
+            self.manifest.methods |= EXTERNAL_METHODS
+            return external_network(backend.target().host)
+        return create_network(self.scenario.network_mode, self.scenario.source)
+
+    def _run_certificate(self) -> RunCertificate | None:
+        """The run's TLS certificate (`[network] tls = true`), in the private dir; else None."""
+        assert self.net is not None
+        if not self.scenario.tls:
+            return None
+        cert = create_run_certificate(self.private_dir / "tls", self.net.server_host)
+        self.manifest.tls = cert.describe()
+        return cert
+
+    def _describe_started(self, source: str, backend: Backend) -> None:
+        """The manifest's entry for a backend as it really started (its TLS, versions found)."""
+        field = {"backend": "backend", "sfu": "media_backend", "turn": "turn"}[source]
+        setattr(self.manifest, field, backend.describe())
+        self.folder.write_manifest(self.manifest.to_json())
 
     def _meter_messaging_port(self, port: int) -> None:
         """Media shares the veth: count the messaging server's own TCP port in the namespace too."""

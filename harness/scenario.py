@@ -65,7 +65,7 @@ from harness.kernel.config import Fields, read_toml
 from harness.kernel.errors import BadInput
 from harness.kernel.payload import MAX_PAYLOAD_BYTES, PAYLOAD_DISTRIBUTIONS, Payload
 
-KNOWN_BACKENDS = ("embedded",)
+KNOWN_BACKENDS = ("embedded", "synapse", "prosody", "ejabberd", "mosquitto", "external")
 """Messaging backends a scenario may name (each has a module in harness.backends)."""
 KNOWN_MEDIA_BACKENDS = ("embedded-sfu", "janus")
 NETWORK_MODES = ("auto", "netns", "loopback")

@@ -31,6 +31,9 @@ from harness.kernel.status import RunStatus
 from harness.kernel.summary import Summary, UnderTarget
 from harness.media_analysis import media_metrics
 from harness.scenario import Scenario
+from workloads.socket_meter import HEADER_BYTES_PER_SEGMENT
+
+TCP_COLUMNS = ("tcp_bytes_sent", "tcp_bytes_received", "tcp_segs_out", "tcp_segs_in")
 
 DELIVERY_FAMILIES = {records.KIND_CHAT: CHAT, records.KIND_GROUP: GROUP}
 
@@ -156,7 +159,7 @@ def _wire_metrics(data: RunData, window: Window, delivered: int, sent: int) -> d
         return {}
     wire = an.source_series(data.samples, source)
     if len(wire) < 2:
-        return {}
+        return client_wire_metrics(data.stats, window, delivered, sent)
     total = wire["rx_bytes"] + wire["tx_bytes"]
     bytes_total = float(total.iloc[-1] - total.iloc[0])
     load = an.in_window(wire, window.load_start_ns, window.end_ns)
@@ -170,6 +173,37 @@ def _wire_metrics(data: RunData, window: Window, delivered: int, sent: int) -> d
         ),
         Figure.of_value(WIRE.bytes_per_sent_msg, bytes_total / sent if sent else 0.0, sent),
         Figure.of_value(WIRE.mbps_mean, mbps, len(load)),
+    )
+
+
+def client_wire_metrics(
+    stats: pd.DataFrame, window: Window, delivered: int, sent: int
+) -> dict[str, Figure]:
+    """Wire figures from the generators' own client sockets (no interface of ours carried the
+    traffic: an external server): TCP payload both ways plus estimated headers per segment,
+    cumulative per generator (workloads.socket_meter), summed over generators."""
+    if stats.empty or "tcp_segs_out" not in stats or not stats["tcp_segs_out"].fillna(0).any():
+        return {}
+    stats = stats.fillna({c: 0 for c in TCP_COLUMNS})
+    wire = stats["tcp_bytes_sent"] + stats["tcp_bytes_received"]
+    wire = wire + (stats["tcp_segs_out"] + stats["tcp_segs_in"]) * HEADER_BYTES_PER_SEGMENT
+    stats = stats.assign(wire_bytes=wire)
+    bytes_total = float(stats.groupby("generator")["wire_bytes"].max().sum())
+    load = an.in_window(stats, window.load_start_ns, window.end_ns)
+    grown_bytes, span_s = 0.0, 0.0
+    for _, rows in load.groupby("generator"):
+        if len(rows) >= 2:
+            grown_bytes += float(rows["wire_bytes"].iloc[-1] - rows["wire_bytes"].iloc[0])
+            span_s = max(span_s, (rows["t_ns"].iloc[-1] - rows["t_ns"].iloc[0]) / 1e9)
+    return by_name(
+        Figure.of_value(WIRE.bytes_total, bytes_total, len(stats)),
+        Figure.of_value(
+            WIRE.bytes_per_delivered_msg, bytes_total / delivered if delivered else 0.0, delivered
+        ),
+        Figure.of_value(WIRE.bytes_per_sent_msg, bytes_total / sent if sent else 0.0, sent),
+        Figure.of_value(
+            WIRE.mbps_mean, 8 * grown_bytes / span_s / 1e6 if span_s else 0.0, len(load)
+        ),
     )
 
 

@@ -23,7 +23,7 @@ IMBENCH = [sys.executable, "-m", "harness.cli"]
 SMALL_SCENARIO = """\
 [scenario]
 name = "{name}"
-backend = "embedded"
+backend = "{backend}"
 duration_s = {duration_s}
 ramp_s = {ramp_s}
 drain_s = 2
@@ -31,6 +31,7 @@ seed = 7
 
 [network]
 mode = "{mode}"
+tls = {tls}
 
 [generators]
 processes = {processes}
@@ -47,7 +48,7 @@ users = 20
 room_size = 5
 send_rate_per_user_hz = 2.0
 payload = {{ distribution = "uniform", min_bytes = 50, max_bytes = 250 }}
-"""
+{extra}"""
 
 
 def backend_context(
@@ -89,11 +90,22 @@ def scenario_file(tmp_path: Path) -> Callable[..., Path]:
         ramp_s: float = 2,
         mode: str = "auto",
         processes: int = 1,
+        backend: str = "embedded",
+        tls: bool = False,
+        extra: str = "",
     ) -> Path:
+        """A small chat + group scenario; `extra` is appended (a `[backend.<name>]` table)."""
         path = tmp_path / f"{name}.toml"
         path.write_text(
             SMALL_SCENARIO.format(
-                name=name, duration_s=duration_s, ramp_s=ramp_s, mode=mode, processes=processes
+                name=name,
+                duration_s=duration_s,
+                ramp_s=ramp_s,
+                mode=mode,
+                processes=processes,
+                backend=backend,
+                tls=str(tls).lower(),
+                extra=extra,
             )
         )
         return path

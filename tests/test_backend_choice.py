@@ -90,8 +90,14 @@ def test_imbench_run_refuses_an_unknown_backend_before_anything_starts(tmp_path:
     assert not results.exists()
 
 
-def test_tls_on_a_backend_that_does_not_serve_it_is_refused_before_load() -> None:
+def test_tls_on_a_backend_that_does_not_serve_it_is_refused_before_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from harness.backends.embedded import EmbeddedBackend
+
     scenario = parse_scenario(doc(network={"tls": True}), "s.toml")
+    assert [p for p in problems(scenario, netns_ok=True) if p.field == "network.tls"] == []
+    monkeypatch.setattr(EmbeddedBackend, "serves_tls", False)
     found = [p for p in problems(scenario, netns_ok=True) if p.field == "network.tls"]
     assert found and "embedded" in found[0].accepted
 

@@ -137,3 +137,31 @@ def test_history_survives_a_restart_in_sqlite_wal(
         history = next_msg(ws)["messages"]
         assert [m["seq"] for m in history] == [0, 1, 2]  # type: ignore[index, union-attr]
         assert {m["body"] for m in history} == {"b" * 50}  # type: ignore[index, union-attr]
+
+
+def test_with_a_password_file_only_a_hello_carrying_that_password_is_ready(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("s3cret-pw\n")
+    argv = [sys.executable, "-m", "harness.backends.embedded_server", "--port", "0"]
+    argv += ["--data-dir", str(tmp_path / "data"), "--password-file", str(secret)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().rsplit(":", 1)[1])
+        for hello in ({"user": "u0"}, {"user": "u0", "password": "wrong"}):
+            ws = WebSocket.connect("127.0.0.1", port)
+            ws.sock.settimeout(5)
+            ws.send_text(orjson.dumps({"op": "hello", **hello}))
+            reply = next_msg(ws)
+            assert reply["op"] == "error" and "password" in str(reply["reason"]), reply
+            with pytest.raises(WebSocketClosed):
+                next_msg(ws)
+        ws = WebSocket.connect("127.0.0.1", port)
+        ws.sock.settimeout(5)
+        ws.send_text(orjson.dumps({"op": "hello", "user": "u0", "password": "s3cret-pw"}))
+        assert next_msg(ws) == {"op": "ready", "user": "u0"}
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -10,7 +10,7 @@ import pytest
 
 from harness.kernel import exitcodes
 from harness.kernel.errors import BadInput
-from harness.scenario import load_scenario, parse_scenario
+from harness.scenario import KNOWN_BACKENDS, load_scenario, parse_scenario
 from tests.conftest import IMBENCH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -436,7 +436,10 @@ HEAD = {"name": "t", "duration_s": 5}
         (
             "an unknown value gets the nearest accepted one as a suggestion",
             {"scenario": {**HEAD, "backend": "embeded"}, "workload": [chat()]},
-            ["scenario.backend = 'embeded': must be one of: embedded (did you mean embedded?)"],
+            [
+                f"scenario.backend = 'embeded': must be one of: {', '.join(KNOWN_BACKENDS)} "
+                "(did you mean embedded?)"
+            ],
         ),
         (
             "a section that is not a table does not report its keys as missing",

@@ -13,6 +13,7 @@ Users reach measurement only through the `Tally` (record rows and counters) and 
 from __future__ import annotations
 
 import random
+import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from harness.kernel.slots import Slot
 from workloads.clients.base import ClientError, open_client
 from workloads.payload import PayloadMaker
 from workloads.schedule import PoissonSchedule
+from workloads.socket_meter import SocketMeter
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Tally:
     recv_count: int = 0
     latencies_us: list[int] = field(default_factory=list)
     send_lag_max_ns: int = 0
+    sockets: SocketMeter = field(default_factory=SocketMeter)
+    """TCP counters of every user's connection (the generator's own wire bytes)."""
 
     def event(self, slot: Slot, name: str, detail: str = "") -> None:
         clean = detail.replace(",", ";").replace("\n", " ")[:200]
@@ -84,6 +88,8 @@ class MessagingUser(User):
             plan.tally.event(self.slot, records.EVENT_ERROR, str(exc))
             return
         plan.tally.connected += 1
+        for sock in self._sockets():
+            plan.tally.sockets.track(sock)
         plan.tally.event(self.slot, records.EVENT_READY)
         self.receiver = gevent.spawn(self._receive)
 
@@ -161,6 +167,11 @@ class MessagingUser(User):
         if not self.closed:
             self._lost_connection("receive: the connection closed")
 
+    def _sockets(self) -> list[socket.socket]:
+        """The client's connections, for the generator's wire meter (optional: `sockets()`)."""
+        sockets = getattr(self.client, "sockets", None)
+        return list(sockets()) if sockets is not None else []
+
     def _lost_connection(self, why: str) -> None:
         if self.closed:
             return
@@ -176,6 +187,8 @@ class MessagingUser(User):
         if hasattr(self, "receiver"):
             self.receiver.kill(block=False)
         if hasattr(self, "client"):
+            for sock in self._sockets():
+                self.plan.tally.sockets.untrack(sock)
             self.client.close()
         if was_open:
             self.plan.tally.connected -= 1

@@ -2,7 +2,8 @@
 
 It does only what a load generator needs, cheaply: a handshake, masked text frames out, and
 whole messages in (answering pings, reassembling fragments). Under Locust the socket module is
-gevent's, so a blocking `recv` parks only the calling greenlet.
+gevent's, so a blocking `recv` parks only the calling greenlet. `tls=True` speaks wss: TLS over
+the TCP connection first (workloads.tls: verified against `ca_file` and `server_name`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import random
 import socket
 from collections.abc import Iterator
 
+from workloads import tls as tls_client
 from workloads import wsframes
 
 
@@ -30,9 +32,27 @@ class WebSocket:
         self.bytes_received = 0
 
     @classmethod
-    def connect(cls, host: str, port: int, path: str = "/", timeout_s: float = 10.0) -> WebSocket:
+    def connect(
+        cls,
+        host: str,
+        port: int,
+        path: str = "/",
+        timeout_s: float = 10.0,
+        *,
+        tls: bool = False,
+        ca_file: str = "",
+        server_name: str = "",
+    ) -> WebSocket:
+        """Open and upgrade a connection; OSError (ssl.SSLError when the certificate does not
+        verify) or WebSocketClosed when that fails."""
         sock = socket.create_connection((host, port), timeout=timeout_s)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            try:
+                sock = tls_client.wrap(sock, ca_file, server_name or host)
+            except OSError:
+                sock.close()
+                raise
         key = base64.b64encode(os.urandom(16)).decode()
         request = (
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"

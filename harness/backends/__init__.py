@@ -5,7 +5,26 @@ backend that is not installed is bad input before anything starts), starts its s
 generated config inside the run's network and process scope (`BackendContext`), names every
 process it runs (the meters measure them all as the backend; the death of any one is a backend
 failure naming it), reports its data paths (storage) and says where clients connect. A missing
-optional dependency breaks only that backend.
+optional dependency breaks only that backend. A backend may also judge the scenario itself before
+anything starts (optional `problems(scenario) -> list[Problem]`, called by harness.preflight: the
+external backend's URL and the environment variables its credentials come from).
+
+TLS (`[network] tls = true`): preflight refuses it for a messaging backend whose `serves_tls` is
+False. Otherwise the orchestrator makes a certificate for the run before any backend starts and
+hands it over as `ctx.tls` (harness.backends.certificate.RunCertificate; None on a plaintext run):
+
+    ctx.tls.cert_file, ctx.tls.key_file   server certificate chain and key (PEM; key mode 0600)
+    ctx.tls.bundle_file                   key + chain in one PEM, for servers that want one file
+    ctx.tls.ca_file, ctx.tls.server_name  what clients verify with: put both in the Directory,
+                                          Directory(..., tls=True, ca_file=str(ctx.tls.ca_file),
+                                          server_name=ctx.tls.server_name)
+    ctx.tls.copy_for(dir, uid, gid)       a copy a daemon running as its own user can read
+
+The certificate is valid for the namespace address (`ctx.net.server_host`), `imbench.test`
+(`server_name`; use it as the XMPP domain / Matrix server name when the protocol names the
+server) and `localhost`. Its files live in the run's private dir, never under `results/`; the
+manifest's `tls` records what it is. A backend's `describe()` says whether it served TLS
+(`config.tls`): the manifest's backend entry is written again once the backend has started.
 """
 
 from __future__ import annotations
@@ -16,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from harness.backends.certificate import RunCertificate
 from harness.children import Child, ProcessScope
 from harness.kernel.directory import Directory
 from harness.layout import Population
@@ -36,13 +56,15 @@ class Endpoint:
 class BackendContext:
     """What a backend gets to start in: the run's network and process scope, a data dir in the
     run folder (measured as storage), a private dir outside `results/` for configs that hold
-    credentials (removed when the run ends), and its log file."""
+    credentials (removed when the run ends), its log file, and the run's TLS certificate when
+    the scenario asks for TLS (`[network] tls = true`; None otherwise)."""
 
     net: TestNetwork
     scope: ProcessScope
     data_dir: Path
     private_dir: Path
     log_path: Path
+    tls: RunCertificate | None = None
 
     def spawn(
         self,
@@ -110,9 +132,14 @@ class MessagingBackend(Backend, Protocol):
 
 MODULES = {
     "embedded": "harness.backends.embedded",
+    "external": "harness.backends.external",
     "embedded-sfu": "harness.backends.embedded_media",
     "janus": "harness.backends.janus",
     "coturn": "harness.backends.coturn",
+    "mosquitto": "harness.backends.mosquitto",
+    "synapse": "harness.backends.synapse",
+    "prosody": "harness.backends.prosody",
+    "ejabberd": "harness.backends.ejabberd",
 }
 
 

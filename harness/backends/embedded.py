@@ -17,6 +17,7 @@ from typing import Any
 
 from harness import __version__
 from harness.backends import BackendContext, Endpoint
+from harness.backends.certificate import RunCertificate
 from harness.backends.process import ServerProcess, read_ready_line
 from harness.kernel.directory import Directory
 from harness.kernel.errors import BadInput
@@ -39,12 +40,13 @@ def extra_work_per_msg_us(environ: Mapping[str, str] = os.environ) -> int:
 
 class EmbeddedBackend(ServerProcess):
     name = "embedded"
-    serves_tls = False
+    serves_tls = True
 
     def __init__(self) -> None:
         self._children = []
         self._data_dir: Path | None = None
         self._endpoint: Endpoint | None = None
+        self._tls: RunCertificate | None = None
         self.extra_work_per_msg_us = extra_work_per_msg_us()
 
     def missing(self) -> str | None:
@@ -62,11 +64,15 @@ class EmbeddedBackend(ServerProcess):
                 "flush_interval_s": embedded_server.FLUSH_INTERVAL_S,
                 "websockets": importlib.metadata.version("websockets"),
                 "extra_work_per_msg_us": self.extra_work_per_msg_us,
+                "tls": "wss: TLS >= 1.2 (Python ssl defaults), the run's certificate"
+                if self._tls
+                else False,
             },
         }
 
     async def start(self, ctx: BackendContext) -> Endpoint:
         self._data_dir = data_dir = ctx.data_dir
+        self._tls = ctx.tls
         argv = [
             sys.executable,
             "-m",
@@ -80,6 +86,8 @@ class EmbeddedBackend(ServerProcess):
             "--extra-work-per-msg-us",
             str(self.extra_work_per_msg_us),
         ]
+        if ctx.tls is not None:
+            argv += ["--tls-cert", str(ctx.tls.cert_file), "--tls-key", str(ctx.tls.key_file)]
         server = ctx.spawn("embedded", argv, stdout_pipe=True)
         self._children = [server]
         bound = await read_ready_line(server, "READY", READY_TIMEOUT_S)
@@ -90,7 +98,11 @@ class EmbeddedBackend(ServerProcess):
     async def provision(self, population: Population) -> Directory:
         """Nothing to create: a user is whoever says hello as `u<index>`, a room is `r<index>`."""
         assert self._endpoint is not None, "provision() before start()"
-        return Directory("embedded-ws", self._endpoint.host, self._endpoint.port)
+        host, port = self._endpoint.host, self._endpoint.port
+        if self._tls is None:
+            return Directory("embedded-ws", host, port)
+        tls = self._tls
+        return Directory("embedded-ws", host, port, True, str(tls.ca_file), tls.server_name)
 
     def unavailable(self) -> dict[str, str]:
         return {}

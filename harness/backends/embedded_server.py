@@ -14,6 +14,12 @@ like a real server. Protocol, one JSON object per text frame:
 Every accepted message is stored once (group commit every FLUSH_INTERVAL_S) and fanned out
 without waiting for slow receivers. SIGTERM flushes, checkpoints the WAL and exits 0.
 
+TLS: `--tls-cert CHAIN.pem --tls-key KEY.pem` serves the same protocol over TLS (wss), with
+Python's default server context (TLS 1.2 or 1.3, the client's choice; 1.3 from imbench's client).
+Accounts: `--password-file PATH` makes every hello carry `"password"` equal to the file's content
+(one password for every user; a test server for `backend = "external"` with credentials);
+a hello without it is refused with an error frame and the connection closed.
+
 Test option: `--extra-work-per-msg-us N` makes the server spin N µs of its own CPU time on every
 accepted message — a heavier backend for testing regression claims (docs/claims.md). The adapter
 sets it from IMBENCH_EMBEDDED_EXTRA_WORK_US and records it in the manifest's backend config.
@@ -23,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import signal
 import sqlite3
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -102,11 +110,19 @@ def burn_cpu(cpu_ns: int) -> None:
         pass
 
 
+class Refused(Exception):
+    """A hello the server will not accept (wrong or missing password): the connection closes."""
+
+
 class ChatServer:
     """Connection registry, rooms, and the per-frame protocol."""
 
-    def __init__(self, store: Store, extra_work_per_msg_ns: int = 0) -> None:
+    def __init__(
+        self, store: Store, extra_work_per_msg_ns: int = 0, password: str | None = None
+    ) -> None:
         self.store = store
+        self.password = password
+        """When set, the password every hello must carry."""
         self.extra_work_per_msg_ns = extra_work_per_msg_ns
         """CPU time spun on every accepted message (the test option; 0 in normal use)."""
         self.online: dict[str, ServerConnection] = {}
@@ -124,6 +140,10 @@ class ChatServer:
                         user = self._hello(ws, msg)
                     else:
                         self._dispatch(ws, user, msg)
+                except Refused as exc:
+                    await ws.send(orjson.dumps({"op": "error", "reason": str(exc)}).decode())
+                    await ws.close(1008, "authentication failed")
+                    return
                 except (ValueError, KeyError, TypeError) as exc:
                     await ws.send(orjson.dumps({"op": "error", "reason": str(exc)}).decode())
         finally:
@@ -134,6 +154,12 @@ class ChatServer:
         if msg.get("op") != "hello" or not isinstance(msg.get("user"), str):
             raise ValueError('first frame must be {"op":"hello","user":"<name>"}')
         user: str = msg["user"]
+        if self.password is not None:
+            given = msg.get("password")
+            if not isinstance(given, str) or not hmac.compare_digest(
+                given.encode(), self.password.encode()
+            ):
+                raise Refused(f"user {user!r}: wrong or missing password")
         self.online[user] = ws
         broadcast([ws], orjson.dumps({"op": "ready", "user": user}).decode())
         return user
@@ -192,19 +218,37 @@ async def _flusher(store: Store) -> None:
         store.flush()
 
 
+def tls_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
+    """Python's default server context (TLS >= 1.2) with the run's certificate chain and key."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 async def serve_forever(
-    host: str, port: int, data_dir: Path, extra_work_per_msg_us: int = 0
+    host: str,
+    port: int,
+    data_dir: Path,
+    extra_work_per_msg_us: int = 0,
+    tls: ssl.SSLContext | None = None,
+    password: str | None = None,
 ) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(data_dir / "messages.sqlite3")
-    server = ChatServer(store, extra_work_per_msg_us * 1000)
+    server = ChatServer(store, extra_work_per_msg_us * 1000, password)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     flusher = asyncio.create_task(_flusher(store))
-    options = {"compression": None, "max_size": 2**21, "ping_interval": None, "close_timeout": 1}
-    async with serve(server.handle, host, port, **options) as ws_server:  # type: ignore[arg-type]
+    options: dict[str, Any] = {
+        "compression": None,
+        "max_size": 2**21,
+        "ping_interval": None,
+        "close_timeout": 1,
+        "ssl": tls,
+    }
+    async with serve(server.handle, host, port, **options) as ws_server:
         bound = ws_server.sockets[0].getsockname()
         print(f"READY {bound[0]}:{bound[1]}", flush=True)
         await stop.wait()
@@ -224,10 +268,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="US",
         help="test option: spin this many µs of CPU time on every accepted message",
     )
+    parser.add_argument("--tls-cert", type=Path, help="serve TLS: certificate chain (PEM)")
+    parser.add_argument("--tls-key", type=Path, help="serve TLS: private key (PEM)")
+    parser.add_argument(
+        "--password-file", type=Path, help="every hello must carry this file's content as password"
+    )
     args = parser.parse_args(argv)
     if args.extra_work_per_msg_us < 0:
         parser.error("--extra-work-per-msg-us must be >= 0")
-    asyncio.run(serve_forever(args.host, args.port, args.data_dir, args.extra_work_per_msg_us))
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+    password = args.password_file.read_text().strip() if args.password_file else None
+    asyncio.run(
+        serve_forever(
+            args.host, args.port, args.data_dir, args.extra_work_per_msg_us, tls, password
+        )
+    )
     return 0
 
 

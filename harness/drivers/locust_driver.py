@@ -3,7 +3,8 @@
 Started by the orchestrator as `python -m harness.drivers.locust_driver CONFIG.json`, in its own
 process (gevent monkey-patches this process; asyncio never runs here). It writes record files under
 `raw/` (see harness.kernel.records) and, once a second, one JSON stats line to stdout and to
-`stats-<g>.jsonl`. SIGTERM or SIGINT ends it early: users stop, records are flushed, exit 0.
+`stats-<g>.jsonl` (a last one to the file after the users stopped: the TCP counters of every
+client socket, workloads.socket_meter, final). SIGTERM or SIGINT ends it early: users stop, records are flushed, exit 0.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def _percentile(sorted_values: list[int], q: float) -> float:
 def _stats_line(config: DriverConfig, tally: Tally, probe: LagProbe) -> str:
     lat = sorted(tally.latencies_us)
     tally.latencies_us = []
+    tcp = tally.sockets.total()
     line = MessagingProgress(
         t_ns=time.monotonic_ns(),
         generator=config.generator,
@@ -68,6 +70,10 @@ def _stats_line(config: DriverConfig, tally: Tally, probe: LagProbe) -> str:
         latency_ms_p95=_percentile(lat, 0.95) / 1000,
         loop_lag_ms_max=probe.take_max_ms(),
         send_lag_ms_max=tally.send_lag_max_ns / 1e6,
+        tcp_bytes_sent=tcp.bytes_sent,
+        tcp_bytes_received=tcp.bytes_received,
+        tcp_segs_out=tcp.segs_out,
+        tcp_segs_in=tcp.segs_in,
     )
     tally.send_lag_max_ns = 0
     return line.to_json()
@@ -126,6 +132,7 @@ def run(config: DriverConfig) -> int:
         for record_file in (tally.sent, tally.recv, tally.events):
             record_file.flush()
     runner.quit()
+    stats_file.write(_stats_line(config, tally, probe))  # the closed sockets' final counts
     _write_locust_stats(env, Path(config.raw_dir) / f"locust-{config.generator}.json")
     for record_file in (tally.sent, tally.recv, tally.events):
         record_file.close()

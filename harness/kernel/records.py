@@ -138,6 +138,14 @@ class MessagingProgress:
     latency_ms_p95: float
     loop_lag_ms_max: float
     send_lag_ms_max: float
+    tcp_bytes_sent: int = 0
+    """The generator's client sockets, cumulative (workloads.socket_meter): payload bytes sent,"""
+    tcp_bytes_received: int = 0
+    """... payload bytes received,"""
+    tcp_segs_out: int = 0
+    """... segments sent,"""
+    tcp_segs_in: int = 0
+    """... and segments received (0 throughout: the protocol's client exposes no socket)."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

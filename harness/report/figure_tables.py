@@ -21,7 +21,7 @@ from harness.kernel.metrics import (
 )
 from harness.kernel.summary import Summary
 from harness.report.document import Row, Table, Text
-from harness.report.figure_text import DASH, one_line, show
+from harness.report.figure_text import DASH, not_available, one_line, show
 
 BETTER_WORDS = {Better.LOWER: "lower ↓", Better.HIGHER: "higher ↑", Better.NEITHER: "neither"}
 
@@ -95,21 +95,40 @@ def distribution_table(
 
 
 def figure_tables(summary: Summary, names: Iterable[str] | None = None) -> list[Table]:
-    """Every figure the run has (or those of `names`): values, then distributions."""
+    """Every figure the run has (or those of `names`): values, then distributions, then (for
+    the whole run) the figures its backend cannot produce, n/a with the reason."""
     chosen = None if names is None else list(names)
     tables = [
         value_table(summary, "Values (p25–p75: the spread over sampling intervals)", chosen),
         distribution_table(summary, "Distributions", chosen),
+        unavailable_table(summary) if chosen is None else None,
     ]
     return [t for t in tables if t is not None]
+
+
+def _headline(summary: Summary, name: str) -> str:
+    figure = summary.metrics.get(name)
+    return one_line(figure) if figure is not None else not_available(summary.unavailable[name])
+
+
+def unavailable_table(summary: Summary) -> Table | None:
+    """The registered figures the run's backend cannot produce, each with the reason."""
+    if not summary.unavailable:
+        return None
+    rows = tuple(
+        Row((s.name, label_of(s), not_available(summary.unavailable[s.name])), key=s.name)
+        for s in SPECS
+        if s.name in summary.unavailable
+    )
+    return Table("Not available from this backend", ("metric", "what", "value"), rows)
 
 
 def headline_blocks(summary: Summary) -> list[Table | Text]:
     """The terminal summary's rows, in its order and with its labels; or that there are none."""
     rows = tuple(
-        Row((label.strip(), one_line(summary.metrics[name])), key=name)
+        Row((label.strip(), _headline(summary, name)), key=name)
         for name, label in SUMMARY_ROWS
-        if name in summary.metrics
+        if name in summary.metrics or name in summary.unavailable
     )
     if not rows:
         return [Text("The run produced no figure (summary.json has no metrics).", True, True)]

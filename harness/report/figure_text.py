@@ -10,6 +10,7 @@ everywhere:
     other        four significant digits: 0.1351, 577.6, 1,013
     no data      a dash: a distribution without samples, a figure resting on nothing (n = 0),
                  a value that is not a number
+    unavailable  `n/a (<reason>)`: a figure the backend cannot produce (`Summary.unavailable`)
 
 A figure's statistics share one display unit, chosen by the largest of them. Its sample count
 is shown only where it means something (`count_matters`).
@@ -166,3 +167,8 @@ def one_line(figure: Figure) -> str:
         text = f"p50 {s['p50']}  p95 {s['p95']}  p99 {s['p99']}  max {s['max']}"
         text += f" {shown.unit}" if shown.unit else ""
     return text + (f"  n={shown.n}" if count_matters(figure) else "")
+
+
+def not_available(reason: str) -> str:
+    """A figure the run's backend cannot produce, with the reason (`Summary.unavailable`)."""
+    return f"n/a ({reason})"

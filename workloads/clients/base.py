@@ -21,6 +21,9 @@ Delivery = tuple[int, int, int, int, int, int]
 
 CLIENT_MODULES = {
     "embedded-ws": "workloads.clients.embedded_ws",
+    "mqtt": "workloads.clients.mqtt",
+    "matrix": "workloads.clients.matrix",
+    "xmpp": "workloads.clients.xmpp",
 }
 
 
@@ -42,6 +45,10 @@ class MessagingClient(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # Optional: `sockets() -> list[socket.socket]`, the client's open connections. The generator
+    # reads their kernel TCP counters as its own wire bytes (workloads.socket_meter: the wire
+    # figures of an external run); a client without it leaves those figures unavailable.
 
 
 def open_client(directory: Directory, slot: Slot) -> MessagingClient:

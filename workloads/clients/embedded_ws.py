@@ -1,11 +1,15 @@
 """The embedded reference backend's protocol: one WebSocket, JSON messages.
 
 hello → ready, join → joined (group), then `send` frames out and `msg` frames in. The server
-routes on the JSON's `to`/`room` and never echoes a sender's own room message back.
+routes on the JSON's `to`/`room` and never echoes a sender's own room message back. A user is
+`u<index>` (the protocol routes on those names); the hello carries the account's `password` when
+the directory has one (an external server that asks for it). `Directory.tls` speaks wss,
+verifying the server against `ca_file` and `server_name`; `options["path"]` is the URL path.
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,9 +32,21 @@ class Client:
             self.prefix = f'{{"op":"send","to":"u{slot.target}","seq":'
 
     def connect(self) -> None:
+        d = self.directory
+        hello = {"op": "hello", "user": f"u{self.slot.user}"}
+        password = d.account(self.slot.user).get("password")
+        if password is not None:
+            hello["password"] = password
         try:
-            self.ws = WebSocket.connect(self.directory.host, self.directory.port, "/")
-            self.ws.send_text(orjson.dumps({"op": "hello", "user": f"u{self.slot.user}"}))
+            self.ws = WebSocket.connect(
+                d.host,
+                d.port,
+                str(d.options.get("path", "/")),
+                tls=d.tls,
+                ca_file=d.ca_file,
+                server_name=d.server_name,
+            )
+            self.ws.send_text(orjson.dumps(hello))
             self._await_op("ready")
             if self.slot.kind == records.KIND_GROUP:
                 self.ws.send_text(orjson.dumps({"op": "join", "room": f"r{self.slot.target}"}))
@@ -64,6 +80,9 @@ class Client:
                 yield out
         except WebSocketClosed as exc:
             raise ClientError(f"receive: {exc}") from exc
+
+    def sockets(self) -> list[socket.socket]:
+        return [self.ws.sock] if self.ws is not None else []
 
     def close(self) -> None:
         if self.ws is not None:
