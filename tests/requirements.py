@@ -4,6 +4,7 @@ missing, so a CI run that lacks a backend can never pass by skipping its tests.
 
     require_root("network namespaces need root")
     janus = require_binary("janus", install="scripts/install-janus")
+    require_backend("mosquitto")        # whatever the backend's adapter says it lacks
 
 `@pytest.mark.root` on a test or module calls `require_root` before the test (tests/conftest.py).
 A test needing a backend calls `require_binary` itself or through a fixture (tests/backends/conftest.py)."""
@@ -43,6 +44,16 @@ def needs_binary(binary: str, install: str | None = None) -> pytest.MarkDecorato
     """`require_binary` as a mark, for a test or a parameter (`pytest.param(..., marks=...)`);
     tests/conftest.py applies it before the test's fixtures start."""
     return pytest.mark.binary(binary, install=install)
+
+
+def require_backend(name: str) -> None:
+    """A backend whose adapter finds everything it needs (`Backend.missing()`: its programs,
+    plugins, virtualenv); otherwise skipped locally, failed under CI=true with the adapter's word."""
+    from harness.backends import create_backend
+
+    missing = create_backend(name).missing()
+    if missing is not None:
+        unavailable(missing)
 
 
 def require_binary(binary: str, install: str | None = None) -> str:
