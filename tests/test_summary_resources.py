@@ -16,11 +16,13 @@ from harness.kernel.records import SAMPLE_COLUMNS
 from harness.summary import (
     RunData,
     build_metrics,
+    client_wire_metrics,
     generator_metrics,
     messaging_wire_source,
     resource_metrics,
     validity_reasons,
 )
+from workloads.socket_meter import HEADER_BYTES_PER_SEGMENT
 
 S = 1_000_000_000
 MB = 1_000_000
@@ -284,3 +286,52 @@ def test_no_send_rate_without_a_send_after_load_start() -> None:
     assert MESSAGING.sent_msgs_per_user_per_s not in at_start
     assert at_start[MESSAGING.payload_bytes_mean].value == 100
     assert build_metrics(_chat_run([]), WINDOW)[MESSAGING.payload_bytes_mean].value == 0.0
+
+
+def _tcp(
+    t_s: float, generator: int, sent: int, received: int, out: int, seg_in: int
+) -> dict[str, float]:
+    return {"t_ns": int(t_s * S), "generator": generator, "tcp_bytes_sent": sent,
+            "tcp_bytes_received": received, "tcp_segs_out": out, "tcp_segs_in": seg_in}  # fmt: skip
+
+
+def test_client_socket_counters_give_the_wire_figures_of_an_external_server() -> None:
+    h = HEADER_BYTES_PER_SEGMENT
+    stats = pd.DataFrame(
+        [
+            _tcp(1, 0, 100, 50, 2, 1),  # before load: counted in the total only
+            _tcp(2, 0, 1_000, 500, 10, 5),
+            _tcp(4, 0, 3_000, 1_500, 30, 15),
+            _tcp(2, 1, 0, 0, 0, 0),
+            _tcp(4, 1, 400, 200, 4, 2),
+        ]
+    )
+    got = _values(client_wire_metrics(stats, WINDOW, delivered=10, sent=5))
+    total = (4_500 + 45 * h) + (600 + 6 * h)  # each generator's largest cumulative count
+    assert got[WIRE.bytes_total] == (pytest.approx(total), 5)
+    assert got[WIRE.bytes_per_delivered_msg][0] == pytest.approx(total / 10)
+    assert got[WIRE.bytes_per_sent_msg] == (pytest.approx(total / 5), 5)
+    grown = (3_000 + 30 * h) + (600 + 6 * h)  # over the load window, both generators, 2 s
+    assert got[WIRE.mbps_mean] == (pytest.approx(8 * grown / 2 / 1e6), 4)
+
+
+def test_client_socket_counters_absent_or_all_zero_give_no_wire_figure() -> None:
+    assert client_wire_metrics(pd.DataFrame(), WINDOW, 1, 1) == {}
+    no_tcp = pd.DataFrame({"t_ns": [S], "generator": [0], "sent": [3]})
+    assert client_wire_metrics(no_tcp, WINDOW, 1, 1) == {}
+    zero = pd.DataFrame([_tcp(2, 0, 10, 10, 0, 0), _tcp(3, 0, 20, 20, 0, 0)])
+    assert client_wire_metrics(zero, WINDOW, 1, 1) == {}
+    nothing_sent = _values(
+        client_wire_metrics(pd.DataFrame([_tcp(3, 0, 1, 1, 1, 1)]), WINDOW, 0, 0)
+    )
+    assert nothing_sent[WIRE.bytes_per_delivered_msg] == (0.0, 0)
+    assert nothing_sent[WIRE.bytes_per_sent_msg] == (0.0, 0)
+    assert nothing_sent[WIRE.mbps_mean] == (0.0, 1)  # one reading: no span
+
+
+def test_missing_client_counters_count_as_zero() -> None:
+    stats = pd.DataFrame(
+        [_tcp(2, 0, 100, 0, 1, 0), {**_tcp(3, 0, 300, 0, 3, 0), "tcp_segs_in": None}]
+    )
+    got = _values(client_wire_metrics(stats, WINDOW, 1, 1))
+    assert got[WIRE.bytes_total][0] == pytest.approx(300 + 3 * HEADER_BYTES_PER_SEGMENT)
