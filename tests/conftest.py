@@ -1,4 +1,5 @@
-"""Shared test helpers: small scenario files, and a check that a run left nothing behind."""
+"""Shared test helpers: small scenario files, a check that a run left nothing behind, and the
+`root` marker (tests/requirements.py: skipped without root locally, a failure under CI=true)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from harness.backends import BackendContext
 from harness.children import RUN_ENV, ProcessScope
 from harness.network import TestNetwork, list_namespaces
+from tests.requirements import require_binary, require_root
 
 IMBENCH = [sys.executable, "-m", "harness.cli"]
 
@@ -68,9 +70,16 @@ def process_scope() -> Iterator[ProcessScope]:
         scope.close()
 
 
-needs_root = pytest.mark.skipif(
-    os.geteuid() != 0, reason="network namespaces need root (CI runs as root)"
-)
+needs_root = pytest.mark.root
+"""Network namespaces need root: skipped without it locally, a failure under CI=true."""
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.root` and `needs_binary(...)` act before any fixture starts (tests/requirements.py)."""
+    for mark in item.iter_markers("binary"):
+        require_binary(*mark.args, **mark.kwargs)
+    if item.get_closest_marker("root") is not None:
+        require_root()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from harness.backends.process import poll_until_ready, read_ready_line
 from harness.children import SCOPE_PID_NAMESPACE, ProcessScope, can_hold_a_pid_namespace
 from harness.kernel.errors import BackendFailure
 from tests.conftest import needs_root
+from tests.requirements import require_binary, require_root
 
 
 def test_a_server_that_dies_before_ready_fails_with_its_exit_code_and_log(
@@ -61,8 +62,11 @@ def test_a_server_that_never_answers_is_stopped_after_the_timeout(
 def test_a_child_reports_its_programs_own_exit_status_and_pid(
     tmp_path: Path, pid_namespace: bool
 ) -> None:
-    if pid_namespace and not can_hold_a_pid_namespace():
-        pytest.skip("a PID namespace needs root (CI runs as root)")
+    if pid_namespace:
+        require_root("a PID namespace needs root")
+        for tool in ("unshare", "nsenter", "setpriv"):
+            require_binary(tool)
+        assert can_hold_a_pid_namespace()
     scope = ProcessScope(use_pid_namespace=pid_namespace)
     try:
         exits = scope.spawn("exits", [sys.executable, "-c", "import sys; sys.exit(3)"])

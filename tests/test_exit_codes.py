@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pytest
 from harness import cli
 from harness.kernel import exitcodes
 from tests.conftest import IMBENCH, needs_root, run_processes
+from tests.requirements import require_binary, require_root
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -260,8 +260,8 @@ PATHS = [
 def test_every_path_ends_with_its_exit_code_and_no_traceback(
     path: Path_, tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
 ) -> None:
-    if path.heavy and path.drive in (_backend_killed, _interrupted) and os.geteuid() != 0:
-        pytest.skip("kills a process inside the run's namespace: needs root (CI runs as root)")
+    if path.heavy and path.drive in (_backend_killed, _interrupted):
+        require_root("kills a process inside the run's namespace")
     outcome = path.drive(tmp_path, scenario_file)
     assert outcome.code == path.code, (outcome.out[-2000:], outcome.err[-2000:])
     assert "Traceback" not in outcome.err and "Traceback" not in outcome.out
@@ -389,10 +389,10 @@ def test_a_reader_that_closes_the_pipe_early_is_not_an_error(tmp_path: Path) -> 
 
 
 @needs_root
-@pytest.mark.skipif(shutil.which("nsenter") is None, reason="util-linux is on every Debian")
 def test_kill_9_of_imbench_run_leaves_nothing_and_the_next_show_says_abandoned(
     tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
 ) -> None:
+    require_binary("nsenter")  # util-linux, on every Debian
     proc, results = _start_cli_run(tmp_path, scenario_file(duration_s=30))
     wait_for_load(tmp_path, proc, 6.0)
     assert run_processes(str(tmp_path)), "the run's backend and generator are running"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import socket
 import struct
@@ -22,6 +21,7 @@ from harness.network import NET_LOOPBACK, NET_NETNS, TestNetwork
 from harness.run import RunOptions, execute
 from harness.scenario import load_scenario, parse_scenario
 from tests.conftest import IMBENCH, needs_root
+from tests.requirements import require_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -68,10 +68,10 @@ class VethCapture:
 
 
 @needs_root
-@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump is installed by .ci/run")
 def test_a_namespace_run_is_ok_measures_every_figure_and_its_wire_meter_matches_a_capture(
     tmp_path: Path, scenario_file: Callable[..., Path], leaves_nothing_behind: None
 ) -> None:
+    require_binary("tcpdump", install="scripts/bootstrap")
     capture = VethCapture(tmp_path / "veth.pcap")
 
     options = RunOptions(
@@ -233,10 +233,11 @@ def pcap_tcp_port_bytes(path: Path, port: int) -> int:
 
 
 @needs_root
-@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump is installed by .ci/run")
 def test_with_media_on_the_wire_the_messaging_port_meter_matches_a_capture_of_that_port(
     tmp_path: Path, leaves_nothing_behind: None
 ) -> None:
+    require_binary("tcpdump", install="scripts/bootstrap")
+    require_binary("nft", install="scripts/bootstrap")
     capture = VethCapture(tmp_path / "veth.pcap")
 
     doc = {

@@ -22,12 +22,13 @@ import pandas as pd
 import psutil
 import pytest
 
-from harness.backends import create_backend, postgresql
+from harness.backends import postgresql
 from harness.children import RUN_ENV
 from harness.kernel import exitcodes
 from harness.run import RunOptions, execute
 from harness.scenario import load_scenario
 from tests.conftest import IMBENCH, needs_root
+from tests.requirements import require_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, needs_root]
@@ -61,12 +62,7 @@ payload = {{ distribution = "uniform", min_bytes = 40, max_bytes = 400 }}
 
 @pytest.fixture(autouse=True)
 def synapse_installed() -> None:
-    missing = create_backend("synapse").missing()
-    if missing is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the Synapse tests: {missing}")
-    pytest.skip(missing)
+    require_backend("synapse")
 
 
 def scenario(tmp_path: Path, duration_s: float) -> Path:

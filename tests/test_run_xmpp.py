@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import time
@@ -24,6 +23,7 @@ from harness.kernel import exitcodes
 from harness.run import RunOptions, RunResult, execute
 from harness.scenario import parse_scenario
 from tests.conftest import IMBENCH, needs_root
+from tests.requirements import require_backend, require_binary
 
 pytestmark = [pytest.mark.slow, needs_root]
 
@@ -39,13 +39,8 @@ PROGRAM = {"prosody": "lua5.4", "ejabberd": "beam.smp"}
 def require_installed(backend: str) -> None:
     """Install the backend with its script when missing; under CI=true a failure fails the test."""
     binary, script = INSTALL[backend]
-    if shutil.which(binary) is None:
-        done = subprocess.run([str(ROOT / "scripts" / script)], capture_output=True, text=True)
-        if done.returncode != 0 or shutil.which(binary) is None:
-            why = f"scripts/{script} could not install {backend}: {done.stderr[-400:]}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(why)
-            pytest.skip(why)
+    require_binary(binary, install=f"scripts/{script}")
+    require_backend(backend)
 
 
 def quickstart(

@@ -117,7 +117,7 @@ class TurnNames:
 _Group = TypeVar("_Group")
 
 
-def _names(group: type[_Group], area: str) -> _Group:
+def _names(group: type[_Group], area: str) -> _Group:  # pragma: no mutate block (import time)
     names: dict[str, Any] = {f.name: f"{area}.{f.name}" for f in fields(group)}  # type: ignore[arg-type]
     return group(**names)
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness.kernel.records import RecordFile, SampleRow
@@ -31,6 +32,8 @@ class Sampler:
     port_wires: dict[str, PortWireMeter] = field(default_factory=dict)
     """Extra wire sources for one server port each (e.g. `wire-messaging`)."""
     storage: StorageMeter | None = None
+    clock_ns: Callable[[], int] = time.monotonic_ns
+    """The timestamp of each reading (tests inject a clock to work the rolling rates by hand)."""
     latest_process: dict[str, ProcessSample] = field(default_factory=dict)
     latest_wire: WireSample | None = None
     _cpu_history: dict[str, deque[tuple[int, float]]] = field(default_factory=dict)
@@ -41,7 +44,7 @@ class Sampler:
         self._cpu_history[source] = deque()
 
     def sample_once(self) -> None:
-        now = time.monotonic_ns()
+        now = self.clock_ns()
         rows = self.out.rows
         for source, meter in self.processes.items():
             reading = meter.read()
@@ -78,7 +81,7 @@ class Sampler:
         self.out.flush()
 
     def _track_cpu(self, source: str, now_ns: int, cpu_s: float) -> None:
-        history = self._cpu_history[source]
+        history = self._cpu_history.setdefault(source, deque())
         history.append((now_ns, cpu_s))
         while len(history) > 2 and (now_ns - history[1][0]) / 1e9 >= ROLLING_WINDOW_S:
             history.popleft()

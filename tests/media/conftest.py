@@ -4,7 +4,6 @@ network (namespace + veth; root only) for real backends."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ import pytest
 from harness.backends.embedded_media import SfuProcess
 from harness.drivers.media_driver import MediaDriverConfig
 from harness.network import TestNetwork, create_network, remove_network
+from tests.requirements import require_root
 from workloads.media.records import StreamSample
 from workloads.media.sink import read_samples
 
@@ -71,8 +71,7 @@ def drive(sfu: SfuProcess, tmp_path: Path, clip_cache: Path, media_out: Path) ->
 @pytest.fixture
 def run_net() -> Iterator[TestNetwork]:
     """A run network as `imbench run` makes it (namespace + veth), removed afterwards."""
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root (CI runs as root)")
+    require_root()
     net = create_network("netns", source="tests/media")
     try:
         yield net

@@ -7,7 +7,6 @@ packages (scripts/install-janus, scripts/install-coturn)."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from harness.children import ProcessScope
 from harness.drivers.media_driver import MediaDriverConfig
 from harness.network import TestNetwork
 from tests.conftest import backend_context
+from tests.requirements import needs_binary
 from workloads.media.judge import StreamVerdict, judge_streams
 from workloads.media.records import StreamSample
 from workloads.media.sink import read_records, read_samples
@@ -35,11 +35,6 @@ DURATION_S = 14.0
 """Joins take about 1 s, so after 2 s of warm-up at least one clip period (10 s) is judged,
 even on a busy machine."""
 USAGE_TIMEOUT_S = 5.0
-
-
-def _needs(binary: str, script: str) -> pytest.MarkDecorator:
-    reason = f"`{binary}` is not installed (scripts/{script})"
-    return pytest.mark.skipif(shutil.which(binary) is None, reason=reason)
 
 
 def _one_to_one(
@@ -114,7 +109,7 @@ async def _sfu(
         sfu.stop()
 
 
-@_needs("janus", "install-janus")
+@needs_binary("janus", install="scripts/install-janus")
 def test_the_driver_holds_a_one_to_one_through_janus_at_target_without_loss(
     run_net: TestNetwork,
     tmp_path: Path,
@@ -154,9 +149,13 @@ def _relayed(config: MediaDriverConfig, server: TurnServer) -> MediaDriverConfig
     )
 
 
-@_needs("turnserver", "install-coturn")
+@needs_binary("turnserver", install="scripts/install-coturn")
 @pytest.mark.parametrize(
-    "signalling", ["embedded", pytest.param("janus", marks=_needs("janus", "install-janus"))]
+    "signalling",
+    [
+        "embedded",
+        pytest.param("janus", marks=needs_binary("janus", install="scripts/install-janus")),
+    ],
 )
 def test_the_driver_relays_a_one_to_one_through_coturn_to_the_sfu(
     signalling: str,

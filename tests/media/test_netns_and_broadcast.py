@@ -18,6 +18,7 @@ import pytest
 
 from harness.backends.embedded_media import SfuProcess
 from harness.drivers.media_driver import MediaDriverConfig
+from tests.requirements import require_root
 from workloads.media.judge import judge_streams
 from workloads.media.records import StreamSample
 from workloads.media.sink import read_samples
@@ -79,8 +80,7 @@ def _ip(*args: str) -> None:
 
 @pytest.fixture
 def netns() -> Iterator[Netns]:
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
+    require_root()
     tag = os.getpid() % 250
     ns = Netns(f"imbm-{os.getpid()}", f"imbm{os.getpid()}h", f"10.78.{tag}.1", f"10.78.{tag}.2")
     peer_if = f"imbm{os.getpid()}n"
