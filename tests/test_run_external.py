@@ -27,7 +27,7 @@ from harness.kernel import exitcodes
 from harness.meters.wire import WireMeter
 from harness.network import NET_EXTERNAL, TestNetwork, create_network, remove_network
 from tests.conftest import IMBENCH, needs_root
-from tests.mosquitto_required import require_mosquitto
+from tests.requirements import require_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, needs_root]
@@ -223,7 +223,7 @@ def test_an_external_run_against_a_real_mosquitto_over_mqtts_delivers_and_keeps_
     own_network: TestNetwork,
     leaves_nothing_behind: None,
 ) -> None:
-    require_mosquitto()
+    require_backend("mosquitto")
     password = "pw-" + secrets.token_hex(12)
     users = 40  # the small scenario's 20 chat + 20 group users
     broker = OwnBroker(tmp_path, own_network, [f"bench-{u}" for u in range(users)], password)

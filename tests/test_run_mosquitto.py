@@ -30,7 +30,7 @@ from harness.progress import summary_table
 from harness.run import RunOptions, RunResult, execute
 from harness.scenario import parse_scenario
 from tests.conftest import needs_root
-from tests.mosquitto_required import require_mosquitto
+from tests.requirements import require_backend
 from tests.test_exit_codes import _cli, _start_cli_run, wait_for_load
 
 pytestmark = [pytest.mark.slow, needs_root]
@@ -42,7 +42,7 @@ MESSAGING_KINDS = frozenset({WorkloadKind.CHAT, WorkloadKind.GROUP})
 
 @pytest.fixture(autouse=True)
 def mosquitto_installed() -> None:
-    require_mosquitto()
+    require_backend("mosquitto")
 
 
 def quickstart(duration_s: float = 12, ramp_s: float = 2, qos: int | None = None) -> dict[str, Any]:

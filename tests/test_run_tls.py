@@ -15,7 +15,7 @@ import pytest
 
 from harness.kernel import exitcodes
 from tests.conftest import IMBENCH, needs_root
-from tests.mosquitto_required import require_mosquitto
+from tests.requirements import require_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, needs_root]
@@ -53,7 +53,7 @@ def test_a_tls_and_a_plaintext_run_of_one_scenario_both_complete_and_show_what_t
     leaves_nothing_behind: None,
 ) -> None:
     if backend == "mosquitto":
-        require_mosquitto()
+        require_backend("mosquitto")
     plain_scenario = scenario_file("plain", 8, mode="netns", backend=backend)
     tls_scenario = scenario_file("tls", 8, mode="netns", backend=backend, tls=True)
     plain, plain_out = run_cli(tmp_path, plain_scenario, tls=False)

@@ -27,7 +27,7 @@ from harness.kernel.slots import Slot
 from harness.layout import Population
 from harness.network import create_network
 from tests.conftest import backend_context
-from tests.mosquitto_required import require_mosquitto
+from tests.requirements import require_backend
 from workloads.clients.base import ClientError, Delivery
 from workloads.clients.mqtt import Client
 
@@ -61,7 +61,7 @@ class Receiving:
 def running_broker(
     tmp_path: Path, process_scope: ProcessScope, qos: int = 1, tls: bool = False
 ) -> Iterator[tuple[MosquittoBackend, Directory, Path]]:
-    require_mosquitto()
+    require_backend("mosquitto")
     backend = MosquittoBackend(qos=qos)
     net = create_network("loopback")
     ctx = backend_context(net, tmp_path, "mosquitto", process_scope)
