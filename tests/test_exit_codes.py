@@ -22,6 +22,8 @@ from harness.kernel import exitcodes
 from tests.conftest import IMBENCH, needs_root, run_processes
 from tests.requirements import require_binary, require_root
 
+pytestmark = pytest.mark.slow  # real servers, peers or imbench runs: not the fast suite
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -26,7 +26,7 @@ from tests.conftest import backend_context
 from workloads.media.janus_signalling import JanusVideoRoom
 from workloads.media.turn import connected_pair, relay_configuration
 
-pytestmark = [pytest.mark.root, pytest.mark.usefixtures("coturn_installed")]
+pytestmark = [pytest.mark.slow, pytest.mark.root, pytest.mark.usefixtures("coturn_installed")]
 USAGE_TIMEOUT_S = 5.0
 
 

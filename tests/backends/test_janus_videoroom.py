@@ -28,7 +28,7 @@ from workloads.media.janus_signalling import JanusError, JanusVideoRoom
 from workloads.media.judge import StreamVerdict
 from workloads.media.packets import ClipPackets
 
-pytestmark = [pytest.mark.root, pytest.mark.usefixtures("janus_installed")]
+pytestmark = [pytest.mark.slow, pytest.mark.root, pytest.mark.usefixtures("janus_installed")]
 
 
 def _in_namespace(net: TestNetwork, *argv: str) -> str:

@@ -28,7 +28,7 @@ from workloads.media.records import StreamSample
 from workloads.media.sink import read_records, read_samples
 from workloads.media.turn import TurnServer
 
-pytestmark = pytest.mark.root
+pytestmark = [pytest.mark.slow, pytest.mark.root]
 TARGET_BPS = 1_500_000
 WARM_UP_S = 2.0
 DURATION_S = 14.0

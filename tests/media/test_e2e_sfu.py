@@ -10,11 +10,15 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from harness.backends.embedded_media import SfuProcess
 from workloads.media.http_client import JsonClient
 from workloads.media.judge import judge_streams
 from workloads.media.records import StreamSample
 from workloads.media.sink import read_records
+
+pytestmark = pytest.mark.slow  # real servers, peers or imbench runs: not the fast suite
 
 TARGET_BPS = 1_500_000
 Drive = Callable[..., list[StreamSample]]

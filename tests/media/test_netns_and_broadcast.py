@@ -23,6 +23,8 @@ from workloads.media.judge import judge_streams
 from workloads.media.records import StreamSample
 from workloads.media.sink import read_samples
 
+pytestmark = pytest.mark.slow  # real servers, peers or imbench runs: not the fast suite
+
 TARGET_BPS = 1_500_000
 Drive = Callable[..., list[StreamSample]]
 
