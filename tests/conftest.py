@@ -51,6 +51,29 @@ payload = {{ distribution = "uniform", min_bytes = 50, max_bytes = 250 }}
 {extra}"""
 
 
+def small_scenario(
+    name: str = "small",
+    duration_s: float = 6,
+    ramp_s: float = 2,
+    mode: str = "auto",
+    processes: int = 1,
+    backend: str = "embedded",
+    tls: bool = False,
+    extra: str = "",
+) -> str:
+    """SMALL_SCENARIO's text with its placeholders filled in."""
+    return SMALL_SCENARIO.format(
+        name=name,
+        duration_s=duration_s,
+        ramp_s=ramp_s,
+        mode=mode,
+        processes=processes,
+        backend=backend,
+        tls=str(tls).lower(),
+        extra=extra,
+    )
+
+
 def backend_context(
     net: TestNetwork, tmp_path: Path, name: str, scope: ProcessScope
 ) -> BackendContext:
@@ -97,16 +120,7 @@ def scenario_file(tmp_path: Path) -> Callable[..., Path]:
         """A small chat + group scenario; `extra` is appended (a `[backend.<name>]` table)."""
         path = tmp_path / f"{name}.toml"
         path.write_text(
-            SMALL_SCENARIO.format(
-                name=name,
-                duration_s=duration_s,
-                ramp_s=ramp_s,
-                mode=mode,
-                processes=processes,
-                backend=backend,
-                tls=str(tls).lower(),
-                extra=extra,
-            )
+            small_scenario(name, duration_s, ramp_s, mode, processes, backend, tls, extra)
         )
         return path
 

@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 
 from harness.claims.blocks import MIN_BLOCKS
 from harness.kernel import exitcodes
-from tests.conftest import IMBENCH, SMALL_SCENARIO
+from tests.conftest import IMBENCH, small_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "fixtures" / "junit-10.xsd")))
@@ -114,11 +114,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     here = tmp_path_factory.mktemp("claims-lab")
     results = here / "results"
     scenario = here / "claims.toml"
-    scenario.write_text(
-        SMALL_SCENARIO.format(
-            name="claims", duration_s=STEADY_S, ramp_s=2, mode="auto", processes=1
-        )
-    )
+    scenario.write_text(small_scenario(name="claims", duration_s=STEADY_S, ramp_s=2))
     (here / "vendor.toml").write_text(VENDOR)
     (here / "regressions.toml").write_text(REGRESSIONS)
     run = ("run", str(scenario), "--results-dir", str(results), "--quiet", "--no-cost")
@@ -381,9 +377,7 @@ def test_a_claim_on_a_metric_the_run_lacks_is_inconclusive_and_a_failure_outrank
 
 def test_a_misspelt_metric_is_exit_2_before_any_load_starts(tmp_path: Path) -> None:
     scenario = tmp_path / "small.toml"
-    scenario.write_text(
-        SMALL_SCENARIO.format(name="small", duration_s=60, ramp_s=2, mode="auto", processes=1)
-    )
+    scenario.write_text(small_scenario(name="small", duration_s=60, ramp_s=2))
     claims = tmp_path / "claims.toml"
     claims.write_text(
         '[[claim]]\nexpr = "chat.e2e_latncy_ms.p99 < 250"\n\n'
