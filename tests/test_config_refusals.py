@@ -18,7 +18,9 @@ def _problems(f: Fields) -> list[str]:
     return [str(p) for p in refused.value.problems]
 
 
-def test_a_file_that_is_not_utf8_or_cannot_be_read_is_refused_in_whole_words(tmp_path: Path) -> None:
+def test_a_file_that_is_not_utf8_or_cannot_be_read_is_refused_in_whole_words(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "f.toml"
     path.write_bytes(b'name = "caf\xe9"\n')
     with pytest.raises(BadInput) as not_utf8:

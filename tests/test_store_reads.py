@@ -82,7 +82,10 @@ def test_a_missing_or_broken_document_is_refused_in_whole_words(tmp_path: Path) 
     path = folder.path / "summary.json"
     with pytest.raises(BadInput) as missing:
         folder.read_json("summary.json")
-    assert str(missing.value) == f"{path} = '(missing)': this run has no such file; is the folder a run?"
+    assert (
+        str(missing.value)
+        == f"{path} = '(missing)': this run has no such file; is the folder a run?"
+    )
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(BadInput) as broken:
         folder.read_json("summary.json")
