@@ -203,3 +203,9 @@ def test_a_progress_line_that_is_not_an_object_says_so_whole() -> None:
     with pytest.raises(ValueError) as refused:
         MessagingProgress.from_json("[1]")
     assert str(refused.value) == "a progress line must be a JSON object"
+
+
+def test_bad_input_of_no_problems_is_a_programming_error_said_whole() -> None:
+    with pytest.raises(ValueError) as refused:
+        BadInput.of([])
+    assert str(refused.value) == "BadInput.of needs at least one problem"

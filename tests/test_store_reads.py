@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from harness.kernel import records
 from harness.kernel.errors import BadInput
 from harness.kernel.records import LineFile
 from harness.store import RunFolder
+from harness.summary import RunData
 
 TORN_NOTE = "torn or malformed line dropped, not read"
 
@@ -93,3 +95,19 @@ def test_a_missing_or_broken_document_is_refused_in_whole_words(tmp_path: Path) 
         f"{path} = '(file)': is not valid JSON: Expecting property name enclosed in double quotes:"
         " line 1 column 2 (char 1)"
     )
+
+
+def test_a_finalized_run_with_both_media_tables_does_not_read_its_raw_media_again(
+    tmp_path: Path,
+) -> None:
+    folder = _folder(tmp_path)
+    _torn_jsonl(folder.raw / "media-0.jsonl", [{"record": "media.sample", "t_ns": 9}])
+    empty = folder.load()
+    streams = pd.DataFrame({"stream": ["a"], "t_ns": [1]})
+    joins = pd.DataFrame({"stream": ["a"], "join_ms": [100.0]})
+    folder.finalize_tables(
+        RunData(empty.sent, empty.recv, empty.events, empty.samples, empty.stats, streams, joins)
+    )
+    data = folder.load()
+    assert data.notes == ()  # the torn raw line was counted when finalizing, not again
+    assert data.media_streams["t_ns"].tolist() == [1]
