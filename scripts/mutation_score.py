@@ -74,6 +74,7 @@ EXPLAINED = {
         "harness.analysis.rolling_cpu_pct_max__mutmut_32",
         "harness.analysis.rolling_cpu_pct_max__mutmut_33",
         "harness.analysis.count_reordered__mutmut_10",
+        "harness.summary.resource_metrics__mutmut_50",
         "harness.meters.sampler.Samplerǁ_track_cpu__mutmut_8",
         "harness.media_analysis.under_target__mutmut_16",
         "harness.summary.client_wire_metrics__mutmut_7",
