@@ -39,6 +39,7 @@ CLASSES = (
 digits); the text encoding under a UTF-8 locale; a keyword argument or trailing argument whose
 value has the default's effect on the data it gets. docs/testing.md explains each class."""
 EXPLAINED = {
+    "encoding": ("harness.kernel.config.read_toml__mutmut_20",),  # "UTF-8" names the same codec
     "keyword": (
         "harness.analysis.delivery_figures__mutmut_11",
         "harness.analysis.delivery_figures__mutmut_14",

@@ -41,6 +41,7 @@ def _doc(**changes: object) -> dict[str, Any]:
 def _refusal(doc: object) -> str:
     with pytest.raises(BadInput) as refused:
         parse_summary(doc, SRC)
+    assert all(isinstance(p.field, str) for p in refused.value.problems)
     return str(refused.value)
 
 
@@ -102,6 +103,7 @@ def test_a_summary_file_that_is_not_json_names_the_decoder_error(
         read_summary(tmp_path)
     path = tmp_path / "summary.json"
     assert str(refused.value) == f"{path} = {value!r}: valid JSON as docs/results.md describes"
+    assert refused.value.field == ""  # the file itself, not one of its fields
 
 
 def test_every_bad_stream_and_unavailable_entry_is_reported_not_only_the_first() -> None:

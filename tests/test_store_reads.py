@@ -88,6 +88,7 @@ def test_a_missing_or_broken_document_is_refused_in_whole_words(tmp_path: Path) 
         str(missing.value)
         == f"{path} = '(missing)': this run has no such file; is the folder a run?"
     )
+    assert missing.value.field == ""  # the file itself, not one of its fields
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(BadInput) as broken:
         folder.read_json("summary.json")
@@ -95,6 +96,7 @@ def test_a_missing_or_broken_document_is_refused_in_whole_words(tmp_path: Path) 
         f"{path} = '(file)': is not valid JSON: Expecting property name enclosed in double quotes:"
         " line 1 column 2 (char 1)"
     )
+    assert broken.value.field == ""
 
 
 def test_a_finalized_run_with_both_media_tables_does_not_read_its_raw_media_again(
