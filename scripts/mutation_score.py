@@ -38,6 +38,84 @@ CLASSES = (
 """Mutants by what they change: a divisor off by one part in 10^9 (figures keep 6 significant
 digits); the text encoding under a UTF-8 locale; a keyword argument or trailing argument whose
 value has the default's effect on the data it gets. docs/testing.md explains each class."""
+EXPLAINED = {
+    "encoding": ("harness.kernel.config.read_toml__mutmut_20",),  # "UTF-8" names the same codec
+    "keyword": (
+        "harness.analysis.delivery_figures__mutmut_11",
+        "harness.analysis.delivery_figures__mutmut_14",
+        "harness.analysis.delivery_figures__mutmut_15",
+        "harness.media_analysis.under_target__mutmut_52",
+    ),
+    "falsy": (
+        "harness.store.RunFolderǁcreate__mutmut_5",
+        "harness.store.RunFolderǁ_write_json__mutmut_10",
+        "harness.kernel.config.Fieldsǁ__init____mutmut_5",
+        "harness.kernel.config.Fieldsǁ_open__mutmut_30",
+        "harness.kernel.config.Fieldsǁabandon__mutmut_1",
+        "harness.kernel.config.Fieldsǁhas__mutmut_1",
+        "harness.kernel.config.Fieldsǁ_lookup__mutmut_1",
+        "harness.kernel.directory.Directoryǁfrom_dict__mutmut_30",
+        "harness.kernel.records.json_lines__mutmut_8",
+        "harness.analysis.expected_deliveries__mutmut_6",
+        "harness.analysis.expected_deliveries__mutmut_22",
+    ),
+    "stand-in": (
+        "harness.kernel.summary.parse_summary__mutmut_104",
+        "harness.kernel.summary.parse_summary__mutmut_126",
+        "harness.kernel.summary.Fieldsǁtext__mutmut_14",
+        "harness.kernel.summary.Fieldsǁnumber__mutmut_12",
+        "harness.kernel.config.Fieldsǁtext__mutmut_25",
+        "harness.kernel.config.Fieldsǁtext__mutmut_26",
+    ),
+    "implied": (
+        "harness.analysis.rolling_cpu_pct_max__mutmut_23",
+        "harness.analysis.rolling_cpu_pct_max__mutmut_27",
+        "harness.analysis.rolling_cpu_pct_max__mutmut_30",
+        "harness.analysis.rolling_cpu_pct_max__mutmut_31",
+        "harness.analysis.rolling_cpu_pct_max__mutmut_32",
+        "harness.analysis.rolling_cpu_pct_max__mutmut_33",
+        "harness.analysis.count_reordered__mutmut_10",
+        "harness.summary.resource_metrics__mutmut_50",
+        "harness.meters.sampler.Samplerǁ_track_cpu__mutmut_8",
+        "harness.media_analysis.under_target__mutmut_16",
+        "harness.summary.client_wire_metrics__mutmut_7",
+        "harness.summary.wire_metrics__mutmut_46",
+        "harness.summary.validity_reasons__mutmut_9",
+        "harness.kernel.figures.allowed__mutmut_1",
+        "harness.kernel.config.as_decimal__mutmut_9",
+        "harness.kernel.status.parse_status__mutmut_2",
+        "harness.kernel.runs.resolve_run__mutmut_33",
+        "harness.kernel.runs.escaped__mutmut_4",
+        "harness.kernel.runs.escaped__mutmut_6",
+    ),
+    "unreachable": (
+        "harness.kernel.config.read_toml__mutmut_7",
+        "harness.kernel.config.FileProblemsǁadd__mutmut_5",
+        "harness.kernel.config.Fieldsǁ_open__mutmut_23",
+        "harness.kernel.config.Fieldsǁ_child__mutmut_1",
+        "harness.kernel.config.Fieldsǁ_child__mutmut_7",
+        "harness.kernel.config.Fieldsǁchoice__mutmut_17",
+        "harness.kernel.config.Fieldsǁchoice__mutmut_21",
+        "harness.analysis.expected_deliveries__mutmut_4",
+        "harness.analysis.expected_deliveries__mutmut_7",
+        "harness.analysis.expected_deliveries__mutmut_10",
+        "harness.analysis.expected_deliveries__mutmut_48",
+        "harness.store.RunFolderǁread_media_records__mutmut_12",
+        "harness.store.RunFolderǁread_media_records__mutmut_14",
+        "workloads.payload.PayloadMakerǁ__init____mutmut_10",
+    ),
+    "filler": (
+        "workloads.payload.PayloadMakerǁ__init____mutmut_12",
+        "workloads.payload.PayloadMakerǁ__init____mutmut_15",
+        "workloads.payload.PayloadMakerǁ__init____mutmut_19",
+        "workloads.payload.PayloadMakerǁbody__mutmut_4",
+    ),
+    "hang guard": ("harness.meters.portwire.PortWireMeterǁ_nft__mutmut_13",),
+}
+"""Mutants judged one by one (by the short name the docs show), each class explained in
+docs/testing.md: equivalent to the original for every input that can reach it. Numbers are
+mutmut's per function: after a change to a function, check its entries against `mutmut show`."""
+BY_NAME = {name: label for label, names in EXPLAINED.items() for name in names}
 MUTANT = re.compile(r"^\s*(?P<name>\S+?)\.x(?:_|ǁ)\S*__mutmut_\d+: (?P<status>.+?)\s*$")
 
 
@@ -124,7 +202,9 @@ def changed_line(name: str) -> str:
     return (added or [f"(removed) {removed[0]}" if removed else ""])[0]
 
 
-def classify(line: str) -> str:
+def classify(short: str, line: str) -> str:
+    if short in BY_NAME:
+        return BY_NAME[short]
     for label, pattern in CLASSES:
         if pattern.search(line):
             return label
@@ -136,8 +216,9 @@ def markdown(survivors: list[tuple[str, str]]) -> int:
     for name, status in survivors:
         line = changed_line(name)
         short = name.split(".x", 1)[0] + "." + name.split(".x", 1)[1].lstrip("_ǁ")
-        by_class[classify(line)].append(f"| `{short}` | {status} | `{line[:90]}` |")
-    for label, _ in (*CLASSES, ("open", None)):
+        by_class[classify(short, line)].append(f"| `{short}` | {status} | `{line[:90]}` |")
+    labels = dict.fromkeys([*(label for label, _ in CLASSES), *EXPLAINED, "open"])
+    for label in labels:
         rows = by_class.get(label, [])
         print(f"\n#### {label} ({len(rows)})\n")
         if rows:

@@ -308,3 +308,10 @@ def test_a_media_driver_above_85_percent_of_a_core_invalidates_the_run_on_either
     assert reasons == (
         ["load generator saturated: 85% of a core over 5 s (limit 85%)"] if saturated else []
     )
+
+
+def test_build_metrics_without_a_ramp_settles_from_load_start() -> None:
+    # no ramp given: the steady window starts at 0 + 0 + 2 s, so samples ending at 3 and 4 s
+    # (which carry nothing) are in it, and a 1 s ramp would leave the one ending at 3 s out
+    assert build_metrics(run_data(), WINDOW) == build_metrics(run_data(), WINDOW, 0.0)
+    assert build_metrics(run_data(), WINDOW) != build_metrics(run_data(), WINDOW, 1.0)

@@ -335,3 +335,90 @@ def test_missing_client_counters_count_as_zero() -> None:
     )
     got = _values(client_wire_metrics(stats, WINDOW, 1, 1))
     assert got[WIRE.bytes_total][0] == pytest.approx(300 + 3 * HEADER_BYTES_PER_SEGMENT)
+
+
+def test_without_a_wire_meter_the_client_counters_give_the_wire_figures() -> None:
+    h = HEADER_BYTES_PER_SEGMENT
+    stats = pd.DataFrame([_tcp(2, 0, 1_000, 0, 1, 0), _tcp(4, 0, 3_000, 0, 3, 0)])
+    meters = _data([_process(2, "backend", 1.0), _process(3, "backend", 2.0)])
+    data = RunData(meters.sent, meters.recv, meters.events, meters.samples, stats)
+    got = _values(resource_metrics(data, WINDOW, delivered=10, sent=5, peak_users=1))
+    total = 3_000 + 3 * h  # the largest cumulative count
+    assert got[WIRE.bytes_total] == (pytest.approx(total), 2)
+    assert got[WIRE.bytes_per_delivered_msg] == (pytest.approx(total / 10), 10)
+    assert got[WIRE.bytes_per_sent_msg] == (pytest.approx(total / 5), 5)
+    assert got[WIRE.mbps_mean] == (pytest.approx(8 * (2_000 + 2 * h) / 2 / 1e6), 2)
+
+
+def test_a_wire_read_only_before_the_load_has_totals_but_no_rate() -> None:
+    rows = [_sample(0, "wire", rx_bytes=0, tx_bytes=0), _sample(1, "wire", rx_bytes=8, tx_bytes=0)]
+    got = _values(resource_metrics(_data(rows), WINDOW, delivered=1, sent=1, peak_users=0))
+    assert got[WIRE.bytes_total] == (8, 2)
+    assert got[WIRE.mbps_mean] == (0.0, 0)
+
+
+def test_client_counters_with_every_segment_count_missing_give_no_wire_figure() -> None:
+    stats = pd.DataFrame([{**_tcp(2, 0, 10, 10, 0, 0), "tcp_segs_out": None}] * 2)
+    assert client_wire_metrics(stats, WINDOW, 1, 1) == {}
+
+
+def test_client_wire_rate_uses_each_generators_last_reading_and_spans_under_a_second() -> None:
+    stats = pd.DataFrame(
+        [_tcp(2.0, 0, 0, 0, 0, 0), _tcp(2.25, 0, 1_000, 0, 0, 0), _tcp(2.5, 0, 5_000, 0, 1, 0)]
+    )
+    got = _values(client_wire_metrics(stats, WINDOW, 1, 1))
+    grown = 5_000 + HEADER_BYTES_PER_SEGMENT  # first to last reading, over 0.5 s
+    assert got[WIRE.mbps_mean] == (pytest.approx(8 * grown / 0.5 / 1e6), 3)
+
+
+def test_backend_cpu_spread_needs_two_intervals_that_delivered() -> None:
+    rows = [_process(2, "backend", 1.0), _process(3, "backend", 2.0), _process(4, "backend", 4.0)]
+    # one delivery in each second: 1 core_s per 1 and 2 core_s per 1 delivered, x 1000
+    recv = pd.DataFrame({"t_ns": [int(2.5 * S), int(3.5 * S)]})
+    empty = pd.DataFrame()
+    data = RunData(empty, recv, empty, _data(rows).samples, empty)
+    figure = resource_metrics(data, WINDOW, delivered=2, sent=2, peak_users=1)[
+        BACKEND.cpu_core_s_per_1k_delivered_msgs
+    ]
+    assert figure.spread is not None
+    assert (figure.spread.p25, figure.spread.p75) == (1250.0, 1750.0)
+
+
+def _chat_with_meters(sent_at_s: list[float]) -> RunData:
+    run = _chat_run(sent_at_s)
+    rows = [
+        _process(2, "backend", 1.0, 100 * MB),
+        _process(3, "backend", 2.0, 100 * MB),
+        _sample(2, "storage", storage_bytes=0),
+        _sample(3, "storage", storage_bytes=50),
+    ]
+    return RunData(
+        run.sent, run.recv, run.events, pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS)), run.stats
+    )
+
+
+def test_a_run_that_delivered_or_sent_nothing_has_per_message_figures_of_zero() -> None:
+    nothing_delivered = build_metrics(_chat_with_meters([3.0]), WINDOW)
+    assert nothing_delivered[MESSAGING.messages_delivered].value == 0
+    assert nothing_delivered[BACKEND.cpu_core_s_per_1k_delivered_msgs].value == 0.0
+    nothing_sent = build_metrics(_chat_with_meters([]), WINDOW)
+    assert (
+        nothing_sent[BACKEND.storage_bytes_per_stored_msg].value,
+        nothing_sent[BACKEND.storage_bytes_per_stored_msg].n,
+    ) == (0.0, 0)
+
+
+def test_a_run_whose_users_never_got_ready_has_no_per_user_figures() -> None:
+    run = _chat_with_meters([3.0])
+    never_ready = RunData(
+        run.sent, run.recv, run.events.assign(event="connect"), run.samples, run.stats
+    )
+    metrics = build_metrics(never_ready, WINDOW)
+    assert metrics[MESSAGING.peak_concurrent_users].value == 0
+    assert metrics[BACKEND.rss_bytes_per_user].value == 0.0
+    assert MESSAGING.sent_msgs_per_user_per_s not in metrics
+
+
+def test_a_send_window_under_a_second_still_gives_a_send_rate() -> None:
+    # 1 message / 2 users / (2.5 s - 2 s load start) = 1 per user per second
+    assert build_metrics(_chat_run([2.5]), WINDOW)[MESSAGING.sent_msgs_per_user_per_s].value == 1.0
