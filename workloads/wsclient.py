@@ -26,6 +26,7 @@ class WebSocketClosed(Exception):
 class WebSocket:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+        self._peer_closed = False
         self._buf = bytearray()
         self._fragments: list[bytes] = []
         self.bytes_sent = 0
@@ -90,8 +91,11 @@ class WebSocket:
         return len(frame)
 
     def messages(self) -> Iterator[list[bytes]]:
-        """Yield, per socket read, the list of whole data messages it completed."""
+        """Yield, per socket read, the list of whole data messages it completed; a close frame
+        ends the stream (WebSocketClosed) after the messages that arrived before it."""
         while True:
+            if self._peer_closed:
+                raise WebSocketClosed("close frame received")
             try:
                 chunk = self.sock.recv(65536)
             except OSError as exc:
@@ -121,7 +125,8 @@ class WebSocket:
             elif opcode == wsframes.OP_PING:
                 self._send_control(wsframes.OP_PONG, payload)
             elif opcode == wsframes.OP_CLOSE:
-                raise WebSocketClosed("close frame received")
+                self._peer_closed = True
+                break
         return out
 
     def _send_control(self, opcode: int, payload: bytes) -> None:
