@@ -48,6 +48,9 @@ _VALUES = (
 )
 PER_INTERVAL = frozenset((*_LATENCY, *_VALUES))
 """Metrics compared block by block; every other figure is compared as a whole-run figure."""
+HOST_ADJUSTABLE = frozenset((*_LATENCY, BACKEND.cpu_core_s_per_1k_delivered_msgs))
+"""Per-interval CPU and time figures, which a regression claim can read in units of the host's
+speed (`host_adjusted_values`); rates and wire figures are set by the load, not the host."""
 
 
 def per_interval(name: str) -> bool:
@@ -76,6 +79,63 @@ def block_values(
     name: str, stat: str, data: RunData, edges: Values, peak_users: float | None
 ) -> Values:
     """One value of `name`'s `stat` per block (blocks without the events it divides by dropped)."""
+    return _defined(_per_block(name, stat, data, edges, peak_users))
+
+
+def host_adjusted_values(
+    name: str, stat: str, data: RunData, edges: Values, peak_users: float | None
+) -> Values:
+    """Each block's value of a `HOST_ADJUSTABLE` metric over the generator's CPU per 1,000
+    messages in the same block (blocks where either is undefined dropped): the figure in units
+    of the host's speed, as the generator — the same code at the same load — measures it."""
+    if name not in HOST_ADJUSTABLE:
+        raise ValueError(f"{name} is not adjusted for the host's speed")
+    values = _per_block(name, stat, data, edges, peak_users)
+    return _defined(values / generator_cpu_per_1k(data, edges))
+
+
+def control_values(data: RunData, edges: Values) -> Values:
+    """The generator's CPU per 1,000 messages sent + delivered, per block (defined ones only)."""
+    return _defined(generator_cpu_per_1k(data, edges))
+
+
+def generator_cpu_per_1k(data: RunData, edges: Values) -> Values:
+    """Every generator's CPU (core-s) per 1,000 messages sent + delivered, per block; NaN where
+    no message moved or a generator's samples do not span the blocks."""
+    blocks = max(len(edges) - 1, 0)
+    sources = sorted(s for s in data.samples["source"].unique() if str(s).startswith("generator-"))
+    if blocks == 0 or not sources:
+        return np.full(blocks, np.nan)
+    cpu = np.zeros(blocks)
+    for source in sources:
+        grown = _cumulative_at(
+            an.source_series(data.samples, source),
+            lambda s: s["cpu_user_s"] + s["cpu_system_s"],
+            edges,
+        )
+        if grown is None:
+            return np.full(blocks, np.nan)
+        cpu += np.diff(grown)
+    msgs = _counts(data.sent["t_ns"], edges) + _counts(data.recv["t_ns"], edges)
+    return _per_1k(cpu, msgs)
+
+
+def _defined(values: Values) -> Values:
+    return np.asarray(values[~np.isnan(values)], dtype=np.float64)
+
+
+def _per_1k(cpu_s: Values, events: Values) -> Values:
+    """1,000 × CPU per event, NaN where there was none."""
+    out = np.full(len(events), np.nan)
+    busy = events > 0
+    out[busy] = 1000 * cpu_s[busy] / events[busy]
+    return out
+
+
+def _per_block(
+    name: str, stat: str, data: RunData, edges: Values, peak_users: float | None
+) -> Values:
+    """One value per block, NaN where the block has none."""
     if len(edges) < 2:
         return np.array([], dtype=np.float64)
     if name in _LATENCY:
@@ -121,27 +181,25 @@ def _cpu_per_1k(data: RunData, edges: Values) -> Values:
         edges,
     )
     if cpu is None:
-        return np.array([], dtype=np.float64)
-    delivered = _counts(data.recv["t_ns"], edges)
-    busy = delivered > 0
-    return np.asarray(1000 * np.diff(cpu)[busy] / delivered[busy], dtype=np.float64)
+        return np.full(len(edges) - 1, np.nan)
+    return _per_1k(np.diff(cpu), _counts(data.recv["t_ns"], edges))
 
 
 def _wire_mbps(data: RunData, edges: Values) -> Values:
     source = messaging_wire_source(data)
-    if source is None:
-        return np.array([], dtype=np.float64)
-    total = _cumulative_at(
-        an.source_series(data.samples, source), lambda s: s["rx_bytes"] + s["tx_bytes"], edges
-    )
+    total = None
+    if source is not None:
+        total = _cumulative_at(
+            an.source_series(data.samples, source), lambda s: s["rx_bytes"] + s["tx_bytes"], edges
+        )
     if total is None:
-        return np.array([], dtype=np.float64)
+        return np.full(len(edges) - 1, np.nan)
     return np.asarray(8 * np.diff(total) / (np.diff(edges) / 1e9) / 1e6, dtype=np.float64)
 
 
 def _send_rate(sent: pd.DataFrame, edges: Values, peak_users: float | None) -> Values:
     if not peak_users:
-        return np.array([], dtype=np.float64)
+        return np.full(len(edges) - 1, np.nan)
     return np.asarray(_counts(sent["t_ns"], edges) / peak_users / (np.diff(edges) / 1e9))
 
 
@@ -161,5 +219,7 @@ def _latency(recv: pd.DataFrame, kind: int | None, stat: str, edges: Values) -> 
     latency_ms = (rows["t_ns"] - rows["send_ns"]).to_numpy() // 1000 / 1000.0
     block = _block_of(rows["t_ns"], edges)
     of = _STATS[stat]
-    out = [of(latency_ms[block == i]) for i in range(len(edges) - 1) if (block == i).any()]
+    out = [
+        of(latency_ms[block == i]) if (block == i).any() else np.nan for i in range(len(edges) - 1)
+    ]
     return np.array(out, dtype=np.float64)

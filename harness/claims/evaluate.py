@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from harness.claims.blocks import BLOCK_S, MIN_BLOCKS, Values, per_interval
+import numpy as np
+
+from harness.claims.blocks import BLOCK_S, HOST_ADJUSTABLE, MIN_BLOCKS, Values, per_interval
 from harness.claims.claimsfile import Claim
 from harness.claims.grammar import BaselineBound, Limit
 from harness.claims.outcome import Outcome, exit_code
@@ -60,6 +62,12 @@ class Evidence:
     host: Mapping[str, object]
     blocks: Mapping[str, Values] = field(default_factory=dict)
     """Per-block values by metric reference, for the regression claims that need them."""
+    adjusted: Mapping[str, Values] = field(default_factory=dict)
+    """The CPU and time ones of `blocks` over the generator's CPU per message in each block."""
+    control: Values | None = None
+    """The generator's CPU per 1,000 messages per block: the host's speed as the run saw it."""
+    generator_code: Mapping[str, object] = field(default_factory=dict)
+    """What the generator ran (git commit, packages): the control holds only for the same code."""
     costs: Mapping[tuple[str, Path | None], CostFigures] = field(default_factory=dict)
     """Bills by (sheet, profile path), for the cost claims."""
 
@@ -76,6 +84,9 @@ class Verdict:
     """The baseline's figure, for a regression claim."""
     shift: Shift | None = None
     """The block-by-block comparison, for a regression claim on a per-interval metric."""
+    host_change: float | None = None
+    """When `shift` compares blocks over the generator's CPU per message (the host's speed): how
+    much more CPU per message the generator used than in the baseline (0.2 is +20 %)."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +231,9 @@ def _blocks(
     value, base, n = figures
     op = claim.expression.op
     claimed = f"claimed {op} {bound}"
-    mine, theirs = (evidence.blocks.get(ref.reference) for evidence in runs)
+    host_change, host = _host_speed(ref, runs)
+    source = "blocks" if host_change is None else "adjusted"
+    mine, theirs = (getattr(evidence, source).get(ref.reference) for evidence in runs)
     n_run = 0 if mine is None else len(mine)
     n_base = 0 if theirs is None else len(theirs)
     if mine is None or theirs is None or n_run < MIN_BLOCKS or n_base < MIN_BLOCKS:
@@ -247,9 +260,42 @@ def _blocks(
     sentence = (
         f"{said}: per {BLOCK_S:g} s block {_signed(shift.change, bound)}{unit} "
         f"(95% CI {_interval(shift, bound)}{unit}), p(beyond {beyond}) = {shift.p_beyond:.2g}, "
-        f"one-sided Mann–Whitney U on {shift.n_run} vs {shift.n_base} blocks — {tail}; {claimed}."
+        f"one-sided Mann–Whitney U on {shift.n_run} vs {shift.n_base} blocks{host} — {tail}; "
+        f"{claimed}."
     )
-    return Verdict(claim, outcome, sentence, value, n, base, shift)
+    return Verdict(claim, outcome, sentence, value, n, base, shift, host_change)
+
+
+def _host_speed(ref: MetricRef, runs: tuple[Evidence, Evidence]) -> tuple[float | None, str]:
+    """How much faster or slower the host ran than for the baseline, when a CPU or time claim's
+    blocks are read in units of its speed (None: compared as measured), and the clause saying so
+    (empty for metrics the host's speed does not set).
+
+    The control is the generator: the same code sending the same load, its CPU per message moves
+    only with the host (measured here: back to back, the embedded backend's CPU per 1,000
+    messages varied ±6 % run to run, its ratio to the generator's ±2 %). Each block's figure is
+    divided by the generator's CPU per message in that block, in the run and in the baseline, so a
+    host that ran 20 % slower for a whole run does not read as a backend 20 % heavier, while a
+    backend that really costs more per message still does. Without the same generator code, or
+    without generator samples, the figures are compared as measured, and the sentence says so."""
+    if ref.spec.name not in HOST_ADJUSTABLE:
+        return None, ""
+    run, baseline = runs
+    if run.control is None or baseline.control is None:
+        return None, "; not adjusted for the host's speed (no generator CPU per block)"
+    if run.generator_code != baseline.generator_code:
+        return None, (
+            f"; not adjusted for the host's speed (the {baseline.label}'s generator ran other "
+            "code: git commit or packages differ)"
+        )
+    mine, theirs = (evidence.adjusted.get(ref.reference, np.array([])) for evidence in runs)
+    if min(len(run.control), len(baseline.control), len(mine), len(theirs)) < MIN_BLOCKS:
+        return None, "; not adjusted for the host's speed (too few blocks with generator CPU)"
+    host = float(np.median(run.control) / np.median(baseline.control) - 1)
+    return host, (
+        f", each over the generator's CPU per message in the block (the host's speed: the "
+        f"generator used {100 * host:+.1f}% CPU per message against the baseline's)"
+    )
 
 
 # --- costs --------------------------------------------------------------------------------------

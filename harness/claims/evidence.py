@@ -5,6 +5,7 @@ summary, host facts, per-block values for regression claims, bills for cost clai
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,16 @@ from cost_mapping.profile import load_profile
 from cost_mapping.sheet_load import find_sheet, load_sheet, shipped_ids
 from cost_mapping.summary import exact
 from cost_mapping.table import row
-from harness.claims.blocks import Steady, block_edges, block_values, per_interval
+from harness.claims.blocks import (
+    HOST_ADJUSTABLE,
+    Steady,
+    Values,
+    block_edges,
+    block_values,
+    control_values,
+    host_adjusted_values,
+    per_interval,
+)
 from harness.claims.claimsfile import Claim, ClaimsFile
 from harness.claims.evaluate import CostFigures, Evidence
 from harness.claims.validate import COST_FIGURES, CostRef, MetricRef, Target
@@ -78,18 +88,29 @@ def gather(folder: Path, label: str, claims: ClaimsFile, *, blocks: bool, costs:
     given), bills when `costs` (the judged run, not its baseline)."""
     summary = read_summary(folder)
     manifest = read_manifest(folder)
+    per_block = _blocks(folder, manifest, summary, claims.claims) if blocks else Blocks()
     return Evidence(
         label=label,
         summary=summary,
         host=manifest.host,
-        blocks=_blocks(folder, manifest, summary, claims.claims) if blocks else {},
+        blocks=per_block.values,
+        adjusted=per_block.adjusted,
+        control=per_block.control,
+        generator_code={"git": manifest.git.get("commit"), "packages": manifest.packages},
         costs=_costs(summary, claims.claims) if costs else {},
     )
 
 
+@dataclass(frozen=True)
+class Blocks:
+    values: dict[str, Values] = field(default_factory=dict)
+    adjusted: dict[str, Values] = field(default_factory=dict)
+    control: Values | None = None
+
+
 def _blocks(
     folder: Path, manifest: Manifest, summary: Summary, claims: tuple[Claim, ...]
-) -> dict[str, Any]:
+) -> Blocks:
     wanted = {
         claim.ref.reference: claim.ref
         for claim in claims
@@ -99,16 +120,24 @@ def _blocks(
     }
     window = window_of(manifest)
     if not wanted or window is None:
-        return {}
+        return Blocks()
     data = RunFolder(folder).load()
     ramp_s = float(manifest.scenario.get("ramp_s", 0.0))
     edges = block_edges(Steady.of(window.load_start_ns, window.send_stop_ns, ramp_s))
     peak = summary.figure(MESSAGING.peak_concurrent_users)
     users = None if peak is None else peak.value
-    return {
-        reference: block_values(ref.spec.name, ref.stat, data, edges, users)
-        for reference, ref in wanted.items()
-    }
+    return Blocks(
+        values={
+            reference: block_values(ref.spec.name, ref.stat, data, edges, users)
+            for reference, ref in wanted.items()
+        },
+        adjusted={
+            reference: host_adjusted_values(ref.spec.name, ref.stat, data, edges, users)
+            for reference, ref in wanted.items()
+            if ref.spec.name in HOST_ADJUSTABLE
+        },
+        control=control_values(data, edges),
+    )
 
 
 def _costs(

@@ -111,6 +111,7 @@ def _verdict_json(v: Verdict) -> dict[str, Any]:
             "ci95": [_finite(s.low), _finite(s.high)],
             "p_beyond_bound": s.p_beyond,
             "blocks": [s.n_run, s.n_base],
+            "host_change": v.host_change,
         }
     return out
 

@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.claims.blocks import BLOCK_S, Steady, block_edges, block_values
+from harness.claims.blocks import (
+    BLOCK_S,
+    HOST_ADJUSTABLE,
+    Steady,
+    block_edges,
+    block_values,
+    control_values,
+    generator_cpu_per_1k,
+    host_adjusted_values,
+)
 from harness.kernel import records
 from harness.kernel.metric_names import BACKEND, CHAT, GROUP, MESSAGING, WIRE
 from harness.summary import RunData
@@ -35,7 +44,18 @@ def _run() -> RunData:
             "tx_bytes": 62_500 * seconds,
         }
     )
-    samples = pd.concat([backend, wire], ignore_index=True).reindex(
+    generators = [
+        pd.DataFrame(
+            {
+                "t_ns": seconds * S,
+                "source": f"generator-{g}",
+                "cpu_user_s": share * seconds,
+                "cpu_system_s": 0.0,
+            }
+        )
+        for g, share in ((0, 0.009), (1, 0.003))  # 12 ms a second between them
+    ]
+    samples = pd.concat([backend, wire, *generators], ignore_index=True).reindex(
         columns=list(records.SAMPLE_COLUMNS)
     )
     t = np.arange(0, 45 * 100) * (S // 100) + S // 200  # 100 deliveries a second, mid-slot
@@ -109,3 +129,40 @@ def test_samples_that_stop_before_the_window_ends_give_no_cpu_blocks() -> None:
     assert (
         len(block_values(BACKEND.cpu_core_s_per_1k_delivered_msgs, "value", run, _edges(), 40)) == 0
     )
+
+
+# --- the host's speed: the generator's CPU per message ------------------------------------------
+
+
+def test_the_generators_cpu_per_1k_messages_adds_every_generator_over_sent_and_delivered() -> None:
+    # 12 ms of CPU a second over 20 sends + 100 deliveries a second: 0.1 core-s per 1,000
+    assert generator_cpu_per_1k(_run(), _edges()) == pytest.approx([0.1] * 5)
+    assert control_values(_run(), _edges()) == pytest.approx([0.1] * 5)
+
+
+def test_a_cpu_or_time_block_is_read_in_units_of_the_generators_cpu_per_message() -> None:
+    cpu = BACKEND.cpu_core_s_per_1k_delivered_msgs
+    assert host_adjusted_values(cpu, "value", _run(), _edges(), 40) == pytest.approx([5.0] * 5)
+    p50 = host_adjusted_values(MESSAGING.e2e_latency_ms, "p50", _run(), _edges(), 40)
+    assert p50 == pytest.approx([10.0, 10.0, 10.0, 20.0, 20.0])
+    timed = {cpu, MESSAGING.e2e_latency_ms, CHAT.e2e_latency_ms, GROUP.e2e_latency_ms}
+    assert timed == HOST_ADJUSTABLE
+    with pytest.raises(ValueError, match="is not adjusted for the host's speed"):
+        host_adjusted_values(WIRE.mbps_mean, "value", _run(), _edges(), 40)
+
+
+def test_a_block_where_the_generator_or_the_figure_is_undefined_drops_out_of_the_ratio() -> None:
+    run = _run()
+    quiet = (run.recv["t_ns"] >= 17 * S) & (run.recv["t_ns"] < 22 * S)
+    run = RunData(run.sent, run.recv[~quiet], run.events, run.samples, run.stats)
+    cpu = BACKEND.cpu_core_s_per_1k_delivered_msgs
+    # the quiet block still has 100 sends, so the generator's figure is defined there: 0.6
+    assert generator_cpu_per_1k(run, _edges())[1] == pytest.approx(0.6)
+    assert host_adjusted_values(cpu, "value", run, _edges(), 40) == pytest.approx([5.0] * 4)
+    lost = run.samples[run.samples["source"] != "generator-1"]
+    one = RunData(run.sent, run.recv, run.events, lost, run.stats)
+    assert control_values(one, _edges()) != pytest.approx([0.1] * 5)  # one generator: less CPU
+    early = run.samples[(run.samples["source"] != "generator-1") | (run.samples["t_ns"] <= 30 * S)]
+    gone = RunData(run.sent, run.recv, run.events, early, run.stats)
+    assert len(control_values(gone, _edges())) == 0  # a generator's samples stop: no control
+    assert len(host_adjusted_values(cpu, "value", gone, _edges(), 40)) == 0

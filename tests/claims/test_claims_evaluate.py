@@ -5,6 +5,7 @@ a lower-bound cost settles only what it can, a baseline from another host does n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def run(
         metrics=figures() if metrics is None else metrics,
     )
     block_arrays = {k: np.array(v) for k, v in (blocks or {}).items()}
-    return Evidence(label, summary, HOST if host is None else host, block_arrays, costs or {})
+    return Evidence(label, summary, HOST if host is None else host, block_arrays, costs=costs or {})
 
 
 # --- numbers -------------------------------------------------------------------------------------
@@ -345,3 +346,59 @@ def test_a_baseline_that_is_not_ok_is_not_a_baseline() -> None:
     verdict = evaluate(claim(f"{CPU} <= baseline + 10%"), with_cpu(0.21, BASE_BLOCKS), bad)
     assert verdict.outcome is Outcome.INCONCLUSIVE
     assert "The baseline run r0 is invalid, not a baseline" in verdict.sentence
+
+
+# --- the host's speed -----------------------------------------------------------------------------
+
+GEN_BLOCKS = [0.10, 0.102, 0.098, 0.101, 0.099]
+CODE = {"git": "f82ebb7", "packages": {"locust": "2.37.0"}}
+
+
+def timed(blocks: list[float], control: list[float], **kw: object) -> Evidence:
+    """A run whose CPU blocks are read against the generator's CPU per message in each block."""
+    mine = with_cpu(float(np.median(blocks)), blocks, **kw)
+    ratios = np.array(blocks) / np.array(control)
+    return replace(mine, adjusted={CPU: ratios}, control=np.array(control), generator_code=CODE)
+
+
+TIMED_BASELINE = timed(BASE_BLOCKS, GEN_BLOCKS, label="baseline base (run r0)")
+
+
+def test_a_host_25pct_slower_for_the_whole_run_does_not_read_as_a_heavier_backend() -> None:
+    slower = timed([1.25 * b for b in BASE_BLOCKS[::-1]], [1.25 * g for g in GEN_BLOCKS])
+    verdict = evaluate(claim(f"{CPU} <= baseline + 10%"), slower, TIMED_BASELINE)
+    assert verdict.outcome is Outcome.PASS, verdict.sentence
+    assert verdict.host_change == pytest.approx(0.25)
+    assert (
+        "each over the generator's CPU per message in the block (the host's speed: the generator "
+        "used +25.0% CPU per message against the baseline's) — within the bound"
+    ) in verdict.sentence
+    raw = evaluate(claim(f"{CPU} <= baseline + 10%"), replace(slower, control=None), TIMED_BASELINE)
+    assert raw.outcome is not Outcome.PASS  # as measured, the same blocks are +25 %
+    assert raw.host_change is None
+    assert "; not adjusted for the host's speed (no generator CPU per block)" in raw.sentence
+
+
+def test_a_backend_50pct_heavier_on_an_unchanged_host_still_fails_significantly() -> None:
+    heavier = timed([1.5 * b for b in BASE_BLOCKS], GEN_BLOCKS[::-1])
+    verdict = evaluate(claim(f"{CPU} <= baseline + 10%"), heavier, TIMED_BASELINE)
+    assert verdict.outcome is Outcome.FAIL, verdict.sentence
+    assert verdict.shift is not None and verdict.shift.change == pytest.approx(0.5, abs=0.05)
+    assert verdict.shift.p_beyond < 0.05
+    assert "+0.0% CPU per message against the baseline's" in verdict.sentence
+
+
+def test_the_host_adjustment_needs_the_same_generator_code_and_enough_controlled_blocks() -> None:
+    slower = timed([1.25 * b for b in BASE_BLOCKS[::-1]], [1.25 * g for g in GEN_BLOCKS])
+    other = replace(slower, generator_code={**CODE, "git": "0badc0d"})
+    verdict = evaluate(claim(f"{CPU} <= baseline + 10%"), other, TIMED_BASELINE)
+    assert verdict.host_change is None and verdict.outcome is not Outcome.PASS
+    assert (
+        "not adjusted for the host's speed (the baseline base (run r0)'s generator ran other "
+        "code: git commit or packages differ)"
+    ) in verdict.sentence
+    few = replace(slower, adjusted={CPU: np.array([1.0, 1.0, 1.0])})
+    short = evaluate(claim(f"{CPU} <= baseline + 10%"), few, TIMED_BASELINE)
+    assert "not adjusted for the host's speed (too few blocks with generator CPU)" in short.sentence
+    wire = f"{WIRE.bytes_per_delivered_msg} <= baseline + 10%"
+    assert "host" not in evaluate(claim(wire), slower, TIMED_BASELINE).sentence

@@ -27,6 +27,7 @@ SCHEMA = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "fixtures" / "junit-10
 pytestmark = pytest.mark.slow
 
 STEADY_S = 30  # six 5 s blocks a run: enough for a rank test to be significant, within budget
+GEN_CPU = "generator.cpu_core_s_per_1k_msgs"
 EXTRA_WORK_US = 300
 """CPU the heavier backend spins per accepted message: about +90 % CPU per delivery here."""
 
@@ -211,6 +212,11 @@ def test_a_rerun_passes_10pct_bounds_on_cpu_wire_storage_and_latency(lab: Lab) -
     comparison = cpu["comparison"]
     assert isinstance(comparison, dict)
     assert min(comparison["blocks"]) >= MIN_BLOCKS
+    for timed in (cpu, verdicts["messaging.e2e_latency_ms.p50 <= baseline + 10%"]):
+        # read in units of the host's speed: the generator's CPU per message, run and baseline
+        host = summary(lab.rerun_run)[GEN_CPU]["value"] / summary(lab.first_run)[GEN_CPU]["value"]
+        assert timed["comparison"]["host_change"] == pytest.approx(host - 1, abs=0.05)
+        assert "each over the generator's CPU per message in the block" in timed["sentence"]
     wire = verdicts["wire.bytes_per_delivered_msg <= baseline + 10%"]
     assert "comparison" not in wire  # a whole-run figure: compared directly
     assert wire["observed"] == summary(lab.rerun_run)["wire.bytes_per_delivered_msg"]["value"]
@@ -232,7 +238,9 @@ def test_a_backend_that_costs_30pct_more_per_message_fails_the_cpu_claim_with_a_
     comparison = claim["comparison"]
     assert isinstance(comparison, dict)
     assert comparison["p_beyond_bound"] < 0.05
-    assert comparison["change"] == pytest.approx(heavier - 1, abs=0.15)
+    host = summary(lab.heavy_run)[GEN_CPU]["value"] / summary(lab.first_run)[GEN_CPU]["value"]
+    assert comparison["host_change"] == pytest.approx(host - 1, abs=0.05)
+    assert comparison["change"] == pytest.approx(heavier / host - 1, abs=0.15)
     assert f"p(beyond +10.0%) = {comparison['p_beyond_bound']:.2g}" in str(claim["sentence"])
     for unchanged in ("wire.bytes_per_delivered_msg", "backend.storage_bytes_per_stored_msg"):
         assert verdicts[f"{unchanged} <= baseline + 10%"]["outcome"] == "pass"
