@@ -127,7 +127,8 @@ def _start_messaging(
     files: DriverFiles,
     web_port: int | None,
 ) -> list[Generator]:
-    parts = split_slots(layout_slots(scenario), scenario.generator_processes)
+    every = layout_slots(scenario)
+    parts = split_slots(every, scenario.generator_processes)
     generators = []
     for index, slots in enumerate(parts):
         config = DriverConfig(
@@ -141,6 +142,7 @@ def _start_messaging(
             seed=scenario.seed,
             raw_dir=str(files.raw_dir),
             web_port=web_port if index == 0 else None,
+            users_total=len(every),
         )
         generators.append(
             _spawn(

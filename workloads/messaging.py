@@ -25,7 +25,7 @@ from locust import User, task
 from harness.kernel import records
 from harness.kernel.directory import Directory
 from harness.kernel.records import RecordFile
-from harness.kernel.slots import Slot
+from harness.kernel.slots import Arrivals, Slot
 from workloads.clients.base import ClientError, open_client
 from workloads.payload import PayloadMaker
 from workloads.schedule import PoissonSchedule
@@ -64,6 +64,7 @@ class Plan:
     seed: int
     tally: Tally
     slots: dict[int, deque[Slot]]
+    arrivals: Arrivals = field(default_factory=lambda: Arrivals(0, 0.0))
 
 
 class MessagingUser(User):
@@ -77,6 +78,9 @@ class MessagingUser(User):
         plan = self.plan
         self.slot = plan.slots[self.kind].popleft()
         self.closed = False
+        wait_s = (plan.arrivals.at_ns(self.slot) - time.monotonic_ns()) / 1e9
+        if wait_s > 0:
+            gevent.sleep(wait_s)
         self.rng = random.Random(plan.seed * 1_000_003 + self.slot.user)
         self.payload = PayloadMaker(self.slot.payload, self.rng)
         plan.tally.event(self.slot, records.EVENT_CONNECT)

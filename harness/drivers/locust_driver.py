@@ -23,7 +23,8 @@ from locust.env import Environment
 from harness.drivers.messaging_config import DriverConfig
 from harness.kernel import records
 from harness.kernel.records import LineFile, MessagingProgress, RecordFile
-from harness.kernel.slots import Slot
+from harness.kernel.slots import Arrivals, Slot
+from workloads.clients.base import warm_up
 from workloads.messaging import Plan, Tally, bind_user_classes
 
 LAG_PROBE_INTERVAL_S = 0.05
@@ -110,7 +111,11 @@ def run(config: DriverConfig) -> int:
     slots: dict[int, deque[Slot]] = {}
     for slot in config.slots:
         slots.setdefault(slot.kind, deque()).append(slot)
-    plan = Plan(config.directory, config.send_stop_ns, config.end_ns, config.seed, tally, slots)
+    users = len(config.slots)
+    arrivals = Arrivals.over(config.start_ns, config.ramp_s, config.users_total or users)
+    plan = Plan(
+        config.directory, config.send_stop_ns, config.end_ns, config.seed, tally, slots, arrivals
+    )
     env = Environment(user_classes=bind_user_classes(plan), events=events)
     runner = env.create_local_runner()
     if config.web_port is not None:
@@ -118,12 +123,11 @@ def run(config: DriverConfig) -> int:
     stop = gevent.event.Event()
     gevent.signal_handler(signal.SIGTERM, stop.set)
     gevent.signal_handler(signal.SIGINT, stop.set)
+    warm_up(config.directory)
     probe = LagProbe()
     gevent.spawn(probe.run)
     stop.wait(max(0.0, (config.start_ns - time.monotonic_ns()) / 1e9))
-    users = len(config.slots)
-    spawn_rate = users / config.ramp_s if config.ramp_s > 0 else float(users)
-    runner.start(users, spawn_rate=spawn_rate)
+    runner.start(users, spawn_rate=max(users, 1))  # every user at once; each waits for its arrival
     while not stop.is_set() and time.monotonic_ns() < config.end_ns:
         stop.wait(STATS_INTERVAL_S)
         line = _stats_line(config, tally, probe)

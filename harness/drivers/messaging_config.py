@@ -22,6 +22,8 @@ class DriverConfig:
     seed: int
     raw_dir: str
     web_port: int | None = None
+    users_total: int = 0
+    """Users across every generator process (0: this one's slots are all of them)."""
 
     def to_json(self) -> str:
         data = {

@@ -8,7 +8,9 @@ subscribed to its own room or topic) before anything is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import socket
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -49,6 +51,16 @@ class MessagingClient(Protocol):
     # Optional: `sockets() -> list[socket.socket]`, the client's open connections. The generator
     # reads their kernel TCP counters as its own wire bytes (workloads.socket_meter: the wire
     # figures of an external run); a client without it leaves those figures unavailable.
+
+
+def warm_up(directory: Directory) -> None:
+    """Pay a generator's one-off costs before load starts, not in its first second: importing the
+    backend's protocol client, and gevent's resolver (a thread pool started by the first
+    `getaddrinfo`, about 10 ms here) — left to the first user, they stalled the event loop while
+    the first users connected."""
+    importlib.import_module(CLIENT_MODULES[directory.client])
+    with contextlib.suppress(OSError):  # an unreachable backend: the first connect says so
+        socket.getaddrinfo(directory.host, directory.port, type=socket.SOCK_STREAM)
 
 
 def open_client(directory: Directory, slot: Slot) -> MessagingClient:
