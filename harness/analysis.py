@@ -153,6 +153,11 @@ def peak_concurrent_users(events: pd.DataFrame) -> int:
     return int(steps["d"].cumsum().max()) if not steps.empty else 0
 
 
+def generator_sources(samples: pd.DataFrame) -> list[str]:
+    """The sample sources of the messaging generator processes (`generator-<g>`), in order."""
+    return sorted(str(s) for s in samples["source"].unique() if str(s).startswith("generator-"))
+
+
 def source_series(samples: pd.DataFrame, source: str) -> pd.DataFrame:
     return samples[samples["source"] == source].sort_values("t_ns").reset_index(drop=True)
 

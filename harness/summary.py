@@ -211,7 +211,7 @@ def generator_metrics(
     data: RunData, window: Window, sent: int, delivered: int
 ) -> dict[str, Figure]:
     """Generator CPU over the load window (not its start-up) per message sent + delivered."""
-    sources = sorted(s for s in data.samples["source"].unique() if str(s).startswith("generator-"))
+    sources = an.generator_sources(data.samples)
     cpu_s = 0.0
     pct_max = 0.0
     for source in sources:

@@ -64,7 +64,7 @@ class Plan:
     seed: int
     tally: Tally
     slots: dict[int, deque[Slot]]
-    arrivals: Arrivals = field(default_factory=lambda: Arrivals(0, 0.0))
+    arrivals: Arrivals
 
 
 class MessagingUser(User):

@@ -103,7 +103,7 @@ def generator_cpu_per_1k(data: RunData, edges: Values) -> Values:
     """Every generator's CPU (core-s) per 1,000 messages sent + delivered, per block; NaN where
     no message moved or a generator's samples do not span the blocks."""
     blocks = max(len(edges) - 1, 0)
-    sources = sorted(s for s in data.samples["source"].unique() if str(s).startswith("generator-"))
+    sources = an.generator_sources(data.samples)
     if blocks == 0 or not sources:
         return np.full(blocks, np.nan)
     cpu = np.zeros(blocks)

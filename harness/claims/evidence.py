@@ -103,6 +103,8 @@ def gather(folder: Path, label: str, claims: ClaimsFile, *, blocks: bool, costs:
 
 @dataclass(frozen=True)
 class Blocks:
+    """A run's per-block values, their host-adjusted ones and the control they were divided by."""
+
     values: dict[str, Values] = field(default_factory=dict)
     adjusted: dict[str, Values] = field(default_factory=dict)
     control: Values | None = None
